@@ -1,0 +1,1 @@
+"""Users, roles, login, registration, consent and password reset."""

@@ -1,0 +1,1 @@
+"""Ministry analytics with pandas: dashboards, exports, monthly report."""

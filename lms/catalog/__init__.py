@@ -1,0 +1,1 @@
+"""Courses and modules; ``loader.py`` reads courses/ and upserts them."""

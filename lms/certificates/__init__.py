@@ -1,0 +1,1 @@
+"""Completion certificates (수료증): issuing, numbering, revocation, verification, PDF."""

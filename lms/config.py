@@ -1,0 +1,61 @@
+"""Configuration: defaults here, then ``instance/config.py``, then ``LMS_*`` environment variables.
+
+Environment variables win so that a container or CI job can override anything
+without touching files. ``LMS_DATABASE_URL`` becomes ``SQLALCHEMY_DATABASE_URI``.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEV_SECRET = "dev-insecure-change-me"
+
+
+class Defaults:
+    SECRET_KEY = DEV_SECRET
+    SQLALCHEMY_DATABASE_URI = None  # filled in create_app: sqlite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    REDIS_URL = None
+    BABEL_DEFAULT_LOCALE = "ko"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Seoul"
+    LANGUAGES = ("ko", "en")
+    DISPLAY_TIMEZONE = "Asia/Seoul"
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than 20 MB are refused
+    # Mail: with no MAIL_SERVER set, messages go to the outbox table and the log.
+    MAIL_SERVER = None
+    MAIL_SENDER = "no-reply@smartfactory-academy.kr"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds
+    INVITATION_MAX_AGE = 14 * 24 * 3600
+    COURSES_DIR = None  # filled in create_app: <repo>/courses
+    CONSENT_VERSION = "2026-11-01"
+    RATELIMIT_ENABLED = True
+
+
+def env_overrides(prefix: str = "LMS_") -> dict:
+    """Read ``LMS_*`` variables; ``LMS_DATABASE_URL`` maps to SQLAlchemy's key."""
+    out: dict = {}
+    for key, value in os.environ.items():
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix):]
+        if name == "DATABASE_URL":
+            out["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(value)
+        elif name in {"TEST_DATABASE_URL"}:
+            continue
+        else:
+            out[name] = value
+    return out
+
+
+def normalise_db_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

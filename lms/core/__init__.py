@@ -1,0 +1,1 @@
+"""Shared building blocks: model base, authorization, i18n, time, file io."""

@@ -1,0 +1,1 @@
+"""Enrollments, progress, quizzes and completion rules."""

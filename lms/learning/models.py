@@ -1,0 +1,73 @@
+"""Enrollment of a trainee in a course, progress per module, quiz attempts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.db import IdMixin, UTCDateTime, utcnow
+from lms.extensions import db
+
+ENROLLMENT_STATUSES = ("active", "completed", "withdrawn")
+
+
+class Enrollment(IdMixin, db.Model):
+    __tablename__ = "enrollments"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"), index=True)
+    # Where the enrollment came from, so statistics split by programme,
+    # institution and sponsor. All empty for a self-service online enrollment.
+    cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohorts.id"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programmes.id"), index=True)
+    sponsor_company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_module_id: Mapped[int | None] = mapped_column(sa.ForeignKey("modules.id"))
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A renewal creates a new enrollment pointing at the one it renews.
+    renews_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollments.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+    course = relationship("Course")
+    cohort = relationship("Cohort")
+    programme = relationship("Programme")
+    sponsor = relationship("Company")
+    progress: Mapped[list["ModuleProgress"]] = relationship(back_populates="enrollment")
+
+
+class ModuleProgress(IdMixin, db.Model):
+    __tablename__ = "module_progress"
+
+    enrollment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrollments.id"))
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="started")  # started | completed
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="progress")
+    module = relationship("Module")
+
+    __table_args__ = (sa.UniqueConstraint("enrollment_id", "module_id"),)
+
+
+class QuizAttempt(IdMixin, db.Model):
+    """One attempt at a quiz. Never edited after submission."""
+
+    __tablename__ = "quiz_attempts"
+
+    enrollment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrollments.id"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # {question_id: [choice ids in the order shown]}
+    choice_order: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {question_id: [choice ids]}
+    score: Mapped[float | None] = mapped_column(sa.Float)  # percent 0-100
+    passed: Mapped[bool | None] = mapped_column()
+
+    enrollment = relationship("Enrollment")
+    module = relationship("Module")

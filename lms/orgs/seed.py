@@ -1,0 +1,51 @@
+"""Load the reference data shipped in ``lms/orgs/data`` (copied from the
+programme's reference files). Upserts by code; admin edits to names survive
+only until the next load with ``overwrite=True``."""
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from lms.extensions import db
+from lms.orgs.models import CompanySize, Region, RootTechnology, SmartFactoryLevel
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _rows(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def load_reference_data(overwrite: bool = False) -> dict[str, int]:
+    """Insert missing reference rows (and update them when ``overwrite``). Flushes."""
+    counts = {}
+    specs = [
+        (Region, "regions.csv", lambda r, i: dict(name_ko=r["name_ko"], name_en=r["name_en"],
+                                                 valid_from=_date(r["valid_from"]), valid_to=_date(r["valid_to"]))),
+        (RootTechnology, "root_technologies.csv", lambda r, i: dict(name_ko=r["name_ko"], name_en=r["name_en"],
+                                                                   group_ko=r["group_ko"], group_en=r["group_en"])),
+        (CompanySize, "company_sizes.csv", lambda r, i: dict(name_ko=r["name_ko"], name_en=r["name_en"],
+                                                            rule_of_thumb=r["rule_of_thumb"], position=i)),
+        (SmartFactoryLevel, "smart_factory_levels.csv", lambda r, i: dict(name_ko=r["name_ko"], name_en=r["name_en"],
+                                                                         meaning=r["meaning"], position=i)),
+    ]
+    for model, filename, build in specs:
+        added = 0
+        for i, row in enumerate(_rows(filename)):
+            values = build(row, i)
+            obj = db.session.get(model, row["code"])
+            if obj is None:
+                db.session.add(model(code=row["code"], **values))
+                added += 1
+            elif overwrite:
+                for k, v in values.items():
+                    setattr(obj, k, v)
+        counts[model.__tablename__] = added
+    db.session.flush()
+    return counts
