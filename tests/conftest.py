@@ -96,7 +96,7 @@ class _TestSession(scoped_session):
 @pytest.fixture(autouse=True)
 def _db(request, app):
     """Per-test transaction that is rolled back at the end (unless live_db)."""
-    if "live_db" in request.fixturenames:
+    if "live_db" in request.fixturenames or "live_server" in request.fixturenames:
         with app.app_context():
             yield None
         return
