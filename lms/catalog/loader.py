@@ -475,8 +475,10 @@ def _read_course(folder: Path, out: _Collector) -> CourseSpec | None:
     else:
         for key in ("lessons", "quizzes", "practicals"):
             v = completion.get(key, "all")
-            if v not in COMPLETION_VALUES:
-                out.err(rel, _key_after(lines, cline, key), f"[completion] '{key}'는 \"all\" 또는 \"none\"이어야 합니다.")
+            # "all", "none", or how many modules of that kind are required.
+            if v not in COMPLETION_VALUES and not (_is_int(v) and v >= 0):
+                out.err(rel, _key_after(lines, cline, key),
+                        f"[completion] '{key}'는 \"all\", \"none\" 또는 0 이상의 정수여야 합니다.")
             rule[key] = v
         if "attendance_min_percent" in completion:
             rule["attendance_min_percent"] = _percent(
