@@ -71,3 +71,27 @@ class QuizAttempt(IdMixin, db.Model):
 
     enrollment = relationship("Enrollment")
     module = relationship("Module")
+
+
+# --- Guard: a submitted quiz attempt is never changed -------------------------
+# Services already refuse a second submission; this listener makes any other
+# code path (an admin script, a careless fix) fail loudly instead of silently
+# rewriting a grade.
+from sqlalchemy import event as _sa_event  # noqa: E402
+from sqlalchemy import inspect as _sa_inspect  # noqa: E402
+
+
+@_sa_event.listens_for(QuizAttempt, "before_update")
+def _refuse_changing_submitted_attempt(mapper, connection, target) -> None:
+    state = _sa_inspect(target)
+    submitted = state.attrs.submitted_at.history
+    # Submitted before this flush: the old value (or the unchanged value) is set.
+    was_submitted = bool(submitted.deleted and submitted.deleted[0] is not None) or (
+        not submitted.has_changes() and target.submitted_at is not None
+    )
+    if not was_submitted:
+        return
+    changed = [a.key for a in state.attrs if a.history.has_changes()
+               and a.key not in ("enrollment", "module")]
+    if changed:
+        raise ValueError(f"quiz attempt {target.id} was submitted and cannot be changed ({', '.join(changed)})")
