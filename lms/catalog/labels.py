@@ -36,9 +36,6 @@ KIND_LABELS = {
     "practical": _l("실습"),
 }
 
-# A small glyph per kind, shown beside the translated label (never instead of it).
-KIND_ICONS = {"lesson": "📖", "quiz": "✅", "practical": "🛠"}
-
 EQUIPMENT_LABELS = {
     "plc_bench": _l("PLC 실습대"),
     "cobot": _l("협동로봇"),
@@ -64,11 +61,6 @@ def topic_label(topic: str | None) -> str:
 def kind_label(kind: str | None) -> str:
     """Translated label of a module kind: lesson, quiz or practical."""
     return str(KIND_LABELS.get(kind or "", kind or ""))
-
-
-def kind_icon(kind: str | None) -> str:
-    """Decorative glyph of a module kind (pair it with :func:`kind_label`)."""
-    return KIND_ICONS.get(kind or "", "•")
 
 
 def equipment_label(code: str | None) -> str:

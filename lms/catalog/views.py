@@ -24,7 +24,6 @@ def _catalog_labels():
         "level_label": labels.level_label,
         "topic_label": labels.topic_label,
         "kind_label": labels.kind_label,
-        "kind_icon": labels.kind_icon,
         "equipment_label": labels.equipment_label,
     }
 
