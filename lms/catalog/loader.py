@@ -664,12 +664,31 @@ def sync_courses(root: Path | str, *, check: bool = False) -> SyncReport:
     root = Path(root)
     specs, errors, warnings = read_courses(root)
     report = SyncReport(root=_rel(root), checked_only=check, courses_seen=len(specs), errors=errors, warnings=warnings)
-    if errors or check:
+    if errors:
         return report
 
+    existing = {c.code: c for c in db.session.execute(select(Course)).scalars()}
+    report.not_in_folder = sorted(set(existing) - {s.code for s in specs})
+    # A folder name (slug) still held by a course that is no longer in the folder
+    # cannot be taken over silently: the operator decides what happens to it.
+    stale = {existing[code].slug: code for code in report.not_in_folder}
+    for spec in specs:
+        other = stale.get(spec.folder)
+        if other is not None:
+            line = _Lines((root / spec.folder / "course.toml").read_text(encoding="utf-8")).key("code")
+            report.errors.append(LoadError(spec.path, line, f"폴더 이름 '{spec.folder}'을(를) 데이터베이스의 다른 과정 "
+                                                         f"{other}이(가) 쓰고 있습니다. 과정 코드를 바꾸려면 폴더 이름도 바꿔 주세요."))
+    if report.errors or check:
+        return report
+    # Renamed folders may swap names: park moving courses on a temporary slug
+    # first so the unique constraint never sees two rows with one slug mid-flush.
+    moving = [existing[s.code] for s in specs if s.code in existing and existing[s.code].slug != s.folder]
+    if moving:
+        for course in moving:
+            course.slug = f"~{course.code}"
+        db.session.flush()
+
     with db.session.no_autoflush:
-        existing = {c.code: c for c in db.session.execute(select(Course)).scalars()}
-        report.not_in_folder = sorted(set(existing) - {s.code for s in specs})
         for spec in specs:
             course = existing.get(spec.code)
             if course is None:

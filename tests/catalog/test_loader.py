@@ -239,3 +239,26 @@ def test_skips_hidden_and_underscore_folders(tmp_path):
     (tmp_path / "README.md").write_text("# 과정", encoding="utf-8")
     specs, errors, _ = read_courses(tmp_path)
     assert [s.code for s in specs] == ["SF101"] and errors == []
+
+
+def test_renamed_folders_keep_their_course(tmp_path):
+    write_course(tmp_path, "a-folder", code="SF101")
+    write_course(tmp_path, "b-folder", code="SF102")
+    sync_courses(tmp_path)
+    (tmp_path / "a-folder").rename(tmp_path / "tmp")
+    (tmp_path / "b-folder").rename(tmp_path / "a-folder")
+    (tmp_path / "tmp").rename(tmp_path / "b-folder")
+    report = sync_courses(tmp_path)
+    assert report.ok and report.updated == 2
+    slugs = dict(db.session.execute(select(Course.code, Course.slug)).all())
+    assert slugs == {"SF101": "b-folder", "SF102": "a-folder"}
+
+
+def test_folder_name_of_a_vanished_course_is_an_error(tmp_path):
+    d = write_course(tmp_path, "a-folder", code="SF101")
+    sync_courses(tmp_path)
+    replace_in(d / "course.toml", 'code = "SF101"', 'code = "SF111"')
+    report = sync_courses(tmp_path)
+    [err] = report.errors
+    assert err.path.endswith("a-folder/course.toml") and "SF101" in err.message
+    assert db.session.execute(select(Course.code)).scalars().all() == ["SF101"]
