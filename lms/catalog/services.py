@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.catalog.labels import TOPICS
 from lms.catalog.models import LEVELS, Course, Module
@@ -16,7 +17,8 @@ from lms.extensions import db
 def list_published_courses(level: str | None = None, topic: str | None = None) -> list[Course]:
     """Published courses, optionally filtered by level and topic (unknown values are ignored),
     beginners first, then by code."""
-    stmt = select(Course).where(Course.is_published.is_(True))
+    # Cards show module counts: load every course's modules in one more query.
+    stmt = select(Course).where(Course.is_published.is_(True)).options(selectinload(Course.modules))
     if level in LEVELS:
         stmt = stmt.where(Course.level == level)
     if topic in TOPICS:
