@@ -1,0 +1,414 @@
+"""Operator screens: accounts, outbox, reference data, institutions, companies, audit log.
+
+The admin package owns no models: it parses forms and calls the services of
+accounts and orgs, then commits once per request.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from lms.accounts import services as accounts
+from lms.accounts.models import ROLES, User
+from lms.admin import forms as F
+from lms.core import nav
+from lms.core.audit import AuditEvent
+from lms.core.authz import policy
+from lms.core.outbox import OutboxMessage
+from lms.errors import DomainError, NotFound
+from lms.extensions import db
+from lms.orgs import services as orgs
+from lms.orgs.models import Company, CompanySize, Institution, Region, RootTechnology, SmartFactoryLevel
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+nav.register("admin.index", _l("관리"), roles=("admin",), order=95)
+
+PER_PAGE = 25
+
+
+def _page(stmt, per_page: int = PER_PAGE):
+    page = request.args.get("page", 1, type=int)
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def _get_or_404(model, key):
+    obj = db.session.get(model, key)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _fail(form, exc: DomainError) -> None:
+    db.session.rollback()
+    form.form_errors.append(str(exc.message))
+
+
+def _institution_choices(blank):
+    rows = db.session.execute(select(Institution).order_by(Institution.name_ko)).scalars()
+    return [("", blank)] + [(str(i.id), i.name_ko) for i in rows]
+
+
+def _ref_choices(model, blank):
+    order = model.position if hasattr(model, "position") else model.code
+    rows = db.session.execute(select(model).order_by(order, model.code)).scalars()
+    return [("", blank)] + [(r.code, f"{r.name_ko}" + (f" ({r.code})" if model is Region else "")) for r in rows]
+
+
+def _institution_from(value) -> Institution | None:
+    """The institution picked in a select (validate_choice is off so an empty
+    post works); an unknown id counts as none chosen."""
+    try:
+        return db.session.get(Institution, int(value)) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/")
+@policy("admin")
+def index():
+    counts = {
+        "users": db.session.scalar(select(func.count(User.id))),
+        "inactive": db.session.scalar(select(func.count(User.id)).where(User.active.is_(False))),
+        "institutions": db.session.scalar(select(func.count(Institution.id))),
+        "companies": db.session.scalar(select(func.count(Company.id))),
+        "outbox": db.session.scalar(select(func.count(OutboxMessage.id))),
+        "audit": db.session.scalar(select(func.count(AuditEvent.id))),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+# ---------------------------------------------------------------- users
+
+@bp.route("/users")
+@policy("admin")
+def users():
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    pagination = _page(accounts.search_users(q or None, role or None))
+    return render_template("admin/users.html", pagination=pagination, q=q, role=role, roles=ROLES)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@policy("admin")
+def user_new():
+    form = F.StaffForm()
+    form.institution_id.choices = _institution_choices(_("— 선택 —"))
+    if form.validate_on_submit():
+        inst = _institution_from(form.institution_id.data)
+        try:
+            user = accounts.create_staff(current_user, email=form.email.data, name=form.name.data,
+                                         role=form.role.data, institution=inst, password=form.password.data or None)
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            db.session.commit()
+            if form.password.data:
+                flash(_("계정을 만들었습니다. 초기 비밀번호를 본인에게 안전하게 전달해 주세요."), "success")
+            else:
+                flash(_("계정을 만들고 비밀번호 설정 링크를 메일로 보냈습니다."), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_new.html", form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/users/<int:user_id>")
+@policy("admin")
+def user_detail(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = F.RoleForm(role=user.role, institution_id=str(user.institution_id or ""))
+    form.institution_id.choices = _institution_choices(_("— 변경 없음 —"))
+    events = db.session.execute(
+        select(AuditEvent).where(AuditEvent.object_type == "User", AuditEvent.object_id == str(user.id))
+        .order_by(AuditEvent.created_at.desc()).limit(20)).scalars().all()
+    return render_template("admin/user_detail.html", user=user, form=form, events=events,
+                           consents=accounts.current_consents(user))
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@policy("admin")
+def user_role(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = F.RoleForm()
+    form.institution_id.choices = _institution_choices("")
+    if form.validate_on_submit():
+        inst = _institution_from(form.institution_id.data)
+        try:
+            accounts.change_role(current_user, user, form.role.data, institution=inst)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("역할을 변경했습니다. 그 사용자는 다시 로그인해야 합니다."), "success")
+    else:
+        flash(_("입력값을 확인해 주세요."), "error")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@policy("admin")
+def user_active(user_id: int):
+    user = _get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_active(current_user, user, active)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("계정을 다시 활성화했습니다.") if active else _("계정을 비활성화했습니다. 모든 로그인이 종료되었습니다."),
+              "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+@policy("admin")
+def user_invite(user_id: int):
+    user = _get_or_404(User, user_id)
+    if not user.active:
+        flash(_("비활성화된 계정에는 초대 메일을 보낼 수 없습니다."), "error")
+    else:
+        accounts.send_invitation(user)
+        db.session.commit()
+        flash(_("비밀번호 설정 링크를 메일로 보냈습니다."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+# ---------------------------------------------------------------- outbox
+
+@bp.route("/outbox")
+@policy("admin")
+def outbox():
+    q = request.args.get("q", "").strip().lower()
+    stmt = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if q:
+        stmt = stmt.where(OutboxMessage.recipient.like(f"%{q}%"))
+    return render_template("admin/outbox.html", pagination=_page(stmt), q=q)
+
+
+@bp.route("/outbox/<int:message_id>")
+@policy("admin")
+def outbox_message(message_id: int):
+    return render_template("admin/outbox_message.html", msg=_get_or_404(OutboxMessage, message_id))
+
+
+# ---------------------------------------------------------------- reference data
+
+REFERENCE_TITLES = {
+    "regions": _l("시·도"),
+    "root-technologies": _l("뿌리기술"),
+    "company-sizes": _l("기업 규모"),
+    "levels": _l("스마트공장 수준"),
+}
+REFERENCE_FORMS = {
+    "regions": F.RegionForm,
+    "root-technologies": F.RootTechnologyForm,
+    "company-sizes": F.CompanySizeForm,
+    "levels": F.LevelForm,
+}
+
+
+@bp.route("/reference")
+@policy("admin")
+def reference_index():
+    counts = {kind: len(orgs.list_reference(kind)) for kind in REFERENCE_TITLES}
+    return render_template("admin/reference_index.html", titles=REFERENCE_TITLES, counts=counts)
+
+
+@bp.route("/reference/<kind>")
+@policy("admin")
+def reference_list(kind: str):
+    if kind not in REFERENCE_TITLES:
+        abort(404)
+    return render_template("admin/reference_list.html", kind=kind, title=REFERENCE_TITLES[kind],
+                           rows=orgs.list_reference(kind), fields=orgs.REFERENCE_FIELDS[kind])
+
+
+@bp.route("/reference/<kind>/<code>", methods=["GET", "POST"])
+@policy("admin")
+def reference_edit(kind: str, code: str):
+    if kind not in REFERENCE_TITLES:
+        abort(404)
+    try:
+        obj = orgs.get_reference(kind, code)
+    except NotFound:
+        abort(404)
+    form_cls = REFERENCE_FORMS[kind]
+    form = form_cls(obj=obj) if request.method == "GET" else form_cls()
+    if kind == "regions":
+        form.code.data = obj.code  # the key never changes; shown read-only
+        form.code.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        values = {k: getattr(form, k).data for k in orgs.REFERENCE_FIELDS[kind]}
+        if "position" in values and values["position"] is None:
+            values["position"] = 0
+        for k in ("name_en", "group_ko", "group_en", "rule_of_thumb", "meaning"):
+            if k in values and values[k] is None:
+                values[k] = ""
+        try:
+            orgs.update_reference(current_user, kind, code, values)
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            db.session.commit()
+            flash(_("저장했습니다."), "success")
+            return redirect(url_for("admin.reference_list", kind=kind))
+    return render_template("admin/reference_edit.html", kind=kind, title=REFERENCE_TITLES[kind], obj=obj,
+                           form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/reference/regions/new", methods=["GET", "POST"])
+@policy("admin")
+def region_new():
+    form = F.RegionForm()
+    if form.validate_on_submit():
+        try:
+            orgs.create_region(current_user, form.code.data, form.name_ko.data, form.name_en.data or "",
+                               form.valid_from.data, form.valid_to.data)
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            db.session.commit()
+            flash(_("시·도를 추가했습니다."), "success")
+            return redirect(url_for("admin.reference_list", kind="regions"))
+    return render_template("admin/reference_edit.html", kind="regions", title=REFERENCE_TITLES["regions"], obj=None,
+                           form=form), (400 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- institutions
+
+def _institution_form(obj=None):
+    form = F.InstitutionForm(obj=obj) if request.method == "GET" else F.InstitutionForm()
+    form.region_code.choices = _ref_choices(Region, _("— 없음 —"))
+    if request.method == "GET" and obj is not None:
+        form.region_code.data = obj.region_code or ""
+    return form
+
+
+def _institution_values(form) -> dict:
+    return {k: getattr(form, k).data for k in orgs.INSTITUTION_FIELDS}
+
+
+@bp.route("/institutions")
+@policy("admin")
+def institutions():
+    q = request.args.get("q", "").strip()
+    stmt = select(Institution).order_by(Institution.name_ko, Institution.id)
+    if q:
+        stmt = stmt.where(func.lower(Institution.name_ko + " " + Institution.name_en).like(f"%{q.lower()}%"))
+    return render_template("admin/institutions.html", pagination=_page(stmt), q=q, kinds=F.KIND_LABELS)
+
+
+@bp.route("/institutions/new", methods=["GET", "POST"])
+@policy("admin")
+def institution_new():
+    form = _institution_form()
+    if form.validate_on_submit():
+        try:
+            orgs.create_institution(current_user, **_institution_values(form))
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            db.session.commit()
+            flash(_("기관을 추가했습니다."), "success")
+            return redirect(url_for("admin.institutions"))
+    return render_template("admin/institution_edit.html", form=form, obj=None), \
+        (400 if request.method == "POST" else 200)
+
+
+@bp.route("/institutions/<int:institution_id>", methods=["GET", "POST"])
+@policy("admin")
+def institution_edit(institution_id: int):
+    obj = _get_or_404(Institution, institution_id)
+    form = _institution_form(obj)
+    if form.validate_on_submit():
+        try:
+            orgs.update_institution(current_user, obj, **_institution_values(form))
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            db.session.commit()
+            flash(_("저장했습니다."), "success")
+            return redirect(url_for("admin.institutions"))
+    return render_template("admin/institution_edit.html", form=form, obj=obj), \
+        (400 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- companies
+
+def _company_form(obj=None):
+    form = F.CompanyForm(obj=obj) if request.method == "GET" else F.CompanyForm()
+    blank = _("— 없음 —")
+    form.size_code.choices = _ref_choices(CompanySize, blank)
+    form.region_code.choices = _ref_choices(Region, blank)
+    form.root_technology_code.choices = _ref_choices(RootTechnology, blank)
+    form.smart_factory_level_code.choices = _ref_choices(SmartFactoryLevel, blank)
+    if request.method == "GET" and obj is not None:
+        for k in ("size_code", "region_code", "root_technology_code", "smart_factory_level_code"):
+            getattr(form, k).data = getattr(obj, k) or ""
+    return form
+
+
+def _company_values(form) -> dict:
+    return {k: getattr(form, k).data for k in orgs.COMPANY_FIELDS}
+
+
+@bp.route("/companies")
+@policy("admin")
+def companies():
+    q = request.args.get("q", "").strip()
+    return render_template("admin/companies.html", pagination=_page(orgs.search_companies(q or None)), q=q)
+
+
+@bp.route("/companies/new", methods=["GET", "POST"])
+@policy("admin")
+def company_new():
+    form = _company_form()
+    if form.validate_on_submit():
+        try:
+            orgs.create_company(current_user, **_company_values(form))
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            db.session.commit()
+            flash(_("회사를 추가했습니다."), "success")
+            return redirect(url_for("admin.companies"))
+    return render_template("admin/company_edit.html", form=form, obj=None), \
+        (400 if request.method == "POST" else 200)
+
+
+@bp.route("/companies/<int:company_id>", methods=["GET", "POST"])
+@policy("admin")
+def company_edit(company_id: int):
+    obj = _get_or_404(Company, company_id)
+    form = _company_form(obj)
+    if form.validate_on_submit():
+        try:
+            orgs.update_company(current_user, obj, **_company_values(form))
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            db.session.commit()
+            flash(_("저장했습니다."), "success")
+            return redirect(url_for("admin.companies"))
+    return render_template("admin/company_edit.html", form=form, obj=obj), \
+        (400 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- audit log
+
+@bp.route("/audit")
+@policy("admin")
+def audit():
+    action = request.args.get("action", "").strip()
+    stmt = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if action:
+        stmt = stmt.where(AuditEvent.action.like(f"{action}%"))
+    actions = db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
+    pagination = _page(stmt, 50)
+    actor_ids = {e.actor_id for e in pagination.items if e.actor_id}
+    actors = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(actor_ids))).scalars()} \
+        if actor_ids else {}
+    return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions, actors=actors)
