@@ -349,6 +349,12 @@ def _read_quiz(path: Path, course_pass_mark: int, out: _Collector) -> dict | Non
                 out.err(rel, cline, f"{where}보기 id '{cid}'가 중복됩니다.")
                 continue
             seen_c.add(cid)
+            for extra in sorted(set(c) - {"id", "text_ko", "text_en"}):
+                # TOML puts keys written after [[questions.choices]] into that choice:
+                # usually a question's answer or explanation placed below its choices.
+                out.err(rel, lines.key(extra, "questions", qi, sub="choices", sub_index=ci),
+                        f"{where}보기 {cid}에 알 수 없는 항목 '{extra}'이(가) 있습니다. 문항의 항목(answer, explanation_ko 등)은 "
+                        "[[questions.choices]]보다 앞에 적어야 합니다.")
             c_ko = _text(c, "text_ko", rel, cline, out, required=True, what=f"{where}보기 {cid}: ")
             c_en = _text(c, "text_en", rel, cline, out, required=False, what=f"{where}보기 {cid}: ")
             choices.append({"id": cid, "text_ko": c_ko, "text_en": c_en})
@@ -666,6 +672,8 @@ def sync_courses(root: Path | str, *, check: bool = False) -> SyncReport:
     report = SyncReport(root=_rel(root), checked_only=check, courses_seen=len(specs), errors=errors, warnings=warnings)
     if errors:
         return report
+    if check and not sa.inspect(db.session.connection()).has_table(Course.__tablename__):
+        return report  # validating files needs no database; there is nothing to compare with
 
     existing = {c.code: c for c in db.session.execute(select(Course)).scalars()}
     report.not_in_folder = sorted(set(existing) - {s.code for s in specs})

@@ -262,3 +262,15 @@ def test_folder_name_of_a_vanished_course_is_an_error(tmp_path):
     [err] = report.errors
     assert err.path.endswith("a-folder/course.toml") and "SF101" in err.message
     assert db.session.execute(select(Course.code)).scalars().all() == ["SF101"]
+
+
+def test_question_key_written_after_its_choices_is_an_error(tmp_path):
+    d = write_course(tmp_path)
+    quiz = d / "quiz-basics.toml"
+    text = quiz.read_text(encoding="utf-8")
+    text = text.replace('explanation_ko = "급여는 ERP의 기능입니다."\n', "", 1)
+    text += 'explanation_ko = "급여는 ERP의 기능입니다."\n'
+    quiz.write_text(text, encoding="utf-8")
+    [err] = sync_courses(tmp_path).errors
+    assert "explanation_ko" in err.message and "앞에" in err.message
+    assert err.line == line_of(quiz, "급여는 ERP의 기능입니다.")
