@@ -275,17 +275,22 @@ def progress_percent(enrollment: Enrollment, states: dict[int, str] | None = Non
 
 def next_module(enrollment: Enrollment, states: dict[int, str] | None = None) -> Module | None:
     """Where "이어서 학습" leads: the module last opened if it is not done yet, else
-    the first module (in course order) that is not done. None when all are done."""
+    the first module (in course order) that is not done. None when all are done.
+
+    A practical waits for a lab session and the assessor, not for the trainee, so
+    it is only suggested once no lesson or quiz is left to do online.
+    """
     states = module_states(enrollment) if states is None else states
     modules = active_modules(enrollment.course)
     by_id = {m.id: m for m in modules}
     last = by_id.get(enrollment.last_module_id) if enrollment.last_module_id else None
-    if last is not None and states.get(last.id) != "done":
+    if last is not None and last.kind != "practical" and states.get(last.id) != "done":
         return last
-    for m in modules:
-        if states.get(m.id) != "done":
-            return m
-    return None
+    pending = [m for m in modules if states.get(m.id) != "done"]
+    online = [m for m in pending if m.kind != "practical"]
+    if online:
+        return online[0]
+    return pending[0] if pending else None
 
 
 def module_by_slug(enrollment: Enrollment, slug: str) -> Module | None:

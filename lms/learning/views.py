@@ -51,7 +51,7 @@ def _helpers():
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 
-    return {"t": t, "has_endpoint": has_endpoint, "kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS,
+    return {"t": t, "has_endpoint": has_endpoint, "md": render_markdown, "kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS,
             "state_labels": STATE_LABELS, "equipment_labels": EQUIPMENT_LABELS}
 
 
@@ -68,6 +68,18 @@ def _module_or_404(enrollment: Enrollment, slug: str) -> Module:
     if module is None or module.retired_at is not None:
         abort(404)
     return module
+
+
+def _without_leading_h1(text: str | None) -> str:
+    """Drop a lesson file's own "# Title" line: the page already shows the module
+    title as its one <h1>, and two identical headings read badly."""
+    lines = (text or "").lstrip("\ufeff").splitlines()
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i < len(lines) and lines[i].startswith("# "):
+        return "\n".join(lines[i + 1:])
+    return text or ""
 
 
 def _module_url(enrollment: Enrollment, module: Module) -> str:
@@ -188,7 +200,7 @@ def module(enrollment_id: int, slug: str):
     db.session.commit()
     ctx = _module_context(enrollment, mod)
     if mod.kind == "lesson":
-        return render_template("learning/lesson.html", body=render_markdown(mod.body_md or ""), **ctx)
+        return render_template("learning/lesson.html", body=render_markdown(_without_leading_h1(mod.body_md)), **ctx)
     if mod.kind == "quiz":
         attempts = services.quiz_attempts(enrollment, mod)
         current = next((a for a in attempts if a.submitted_at is None), None)

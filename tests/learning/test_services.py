@@ -455,3 +455,15 @@ def test_make_enrollment_factory_rows_work_too():
     assert services.completion_status(e).lessons_total == 1
     assert isinstance(services.next_module(e).id, int)
     assert db.session.execute(select(QuizAttempt)).first() is None
+
+
+def test_continue_prefers_online_work_over_a_waiting_practical():
+    course = make_course(lessons=2, quizzes=0, practicals=1, completion_rule={"lessons": "all", "practicals": "all"})
+    l1, l2 = mods(course, "lesson")
+    practical = mods(course, "practical")[0]
+    e = services.enroll(make_user(), course)
+    services.complete_module(e, l1)
+    services.record_visit(e, practical)
+    assert services.next_module(e).id == l2.id
+    services.complete_module(e, l2)
+    assert services.next_module(e).id == practical.id
