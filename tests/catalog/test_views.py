@@ -131,6 +131,7 @@ def test_enroll_button_for_visitor_trainee_and_enrolled(client, as_role, app):
     assert r.status_code == 302
     html = client.get("/courses/SF101").get_data(as_text=True)
     assert "이어서 학습" in html and 'action="/courses/SF101/enroll"' not in html
+    assert 'href="/learn/' in html  # module titles lead into the course once enrolled
     assert trainee.role == "trainee"
 
 
