@@ -1,0 +1,123 @@
+"""Practical sign-off against the module's checklist (Module.data["checklist"]).
+
+A sign-off is never edited in place: a correction is a new PracticalSignoff whose
+``supersedes_id`` points at the one it replaces; the current sign-off is the one
+nobody supersedes. Every sign-off is audited and re-evaluates completion.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from lms.core.audit import record
+from lms.core.db import utcnow
+from lms.errors import Conflict, PermissionDenied, ValidationError
+from lms.extensions import db
+from lms.labs.models import Booking, LabSession, PracticalSignoff
+from lms.labs.services import instructor_can_manage_enrollment, refresh_completion
+
+OUTCOMES = ("passed", "failed")
+
+
+def checklist(module) -> list[dict]:
+    return list((module.data or {}).get("checklist") or [])
+
+
+def current_signoff(enrollment_id: int, module_id: int) -> PracticalSignoff | None:
+    """The latest sign-off for (enrollment, module) that no other supersedes."""
+    newer = aliased(PracticalSignoff)
+    return db.session.execute(
+        select(PracticalSignoff).where(
+            PracticalSignoff.enrollment_id == enrollment_id, PracticalSignoff.module_id == module_id,
+            ~sa.exists().where(newer.supersedes_id == PracticalSignoff.id))
+        .order_by(PracticalSignoff.id.desc())
+    ).scalars().first()
+
+
+def history(enrollment_id: int, module_id: int) -> list[PracticalSignoff]:
+    """Every sign-off for (enrollment, module), newest first (superseded ones included)."""
+    return list(db.session.execute(
+        select(PracticalSignoff).where(PracticalSignoff.enrollment_id == enrollment_id,
+                                       PracticalSignoff.module_id == module_id)
+        .order_by(PracticalSignoff.id.desc())
+    ).scalars())
+
+
+def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, assessed_on: date | None = None,
+             note: str = "", session: LabSession | None = None, supersedes_id: int | None = None) -> PracticalSignoff:
+    """Sign off a trainee's practical module.
+
+    ``results`` holds one {"item", "passed", "comment"} per checklist item. Passed
+    needs every item passed. When a sign-off already exists the new one must name
+    it in ``supersedes_id`` (the form sends it), so two assessors working at once
+    cannot silently overwrite each other: the second gets a Conflict."""
+    if module.kind != "practical" or module.course_id != enrollment.course_id:
+        raise ValidationError(_("이 과정의 실습 모듈이 아닙니다."))
+    if not instructor_can_manage_enrollment(actor, enrollment):
+        raise PermissionDenied(_("이 훈련생의 기수나 실습 세션을 맡은 교강사만 평가할 수 있습니다."))
+    if outcome not in OUTCOMES:
+        raise ValidationError(_("판정(합격/불합격)을 골라 주세요."))
+    items = checklist(module)
+    by_id = {str(r.get("item")): r for r in results}
+    clean = []
+    for it in items:
+        r = by_id.get(str(it["id"]))
+        if r is None:
+            raise ValidationError(_("모든 점검 항목을 평가해 주세요."))
+        clean.append({"item": str(it["id"]), "passed": bool(r.get("passed")),
+                      "comment": str(r.get("comment") or "").strip()[:500]})
+    if outcome == "passed" and not all(r["passed"] for r in clean):
+        raise ValidationError(_("통과하지 못한 항목이 있으면 합격으로 판정할 수 없습니다."))
+    assessed_on = assessed_on or utcnow().date()
+    if assessed_on > utcnow().date() + timedelta(days=1):
+        raise ValidationError(_("평가일은 미래일 수 없습니다."))
+    if session is not None:
+        if session.module_id != module.id:
+            raise ValidationError(_("이 모듈의 세션이 아닙니다."))
+    current = current_signoff(enrollment.id, module.id)
+    if current is not None and supersedes_id != current.id:
+        raise Conflict(_("그 사이 다른 평가가 기록되었습니다. 이력을 확인한 뒤 다시 평가해 주세요."))
+    if current is None and supersedes_id is not None:
+        raise Conflict(_("정정할 평가를 찾을 수 없습니다."))
+    so = PracticalSignoff(enrollment_id=enrollment.id, module_id=module.id, session_id=session.id if session else None,
+                          assessor_id=actor.id, outcome=outcome, results=clean, assessed_on=assessed_on,
+                          note=(note or "").strip(), created_at=utcnow(),
+                          supersedes_id=current.id if current else None)
+    db.session.add(so)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # supersedes_id is unique: someone else corrected the same sign-off first.
+        raise Conflict(_("그 사이 다른 평가가 기록되었습니다. 이력을 확인한 뒤 다시 평가해 주세요."))
+    record(actor, "signoff.correct" if current else "signoff.create", so, enrollment_id=enrollment.id,
+           module_id=module.id, outcome=outcome, supersedes_id=so.supersedes_id,
+           passed_items=sum(1 for r in clean if r["passed"]), total_items=len(clean))
+    db.session.flush()
+    refresh_completion(enrollment)
+    return so
+
+
+def pending_signoffs(user, limit: int = 50) -> list[tuple]:
+    """(booking, session) of booked trainees of ended sessions this user manages who
+    have no current sign-off for the session's module."""
+    from lms.labs.services import sessions_for
+
+    out = []
+    for s in sessions_for(user, upcoming=False, limit=200):
+        if s.ends_at > utcnow():
+            continue
+        for b in db.session.execute(
+            select(Booking).where(Booking.session_id == s.id, Booking.status == "booked")
+        ).scalars():
+            if b.enrollment_id is None:
+                continue
+            if current_signoff(b.enrollment_id, s.module_id) is None:
+                out.append((b, s))
+                if len(out) >= limit:
+                    return out
+    return out

@@ -1,0 +1,148 @@
+"""Sessions and bookings: room clashes, waitlist and promotion, cut-off, overlaps, .ics."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms.core.db import utcnow
+from lms.core.outbox import OutboxMessage
+from lms.errors import Conflict, PermissionDenied, ValidationError
+from lms.extensions import db
+from lms.labs import booking as bk
+from tests.conftest import login
+from tests.factories import make_user
+from tests.labs.conftest import enrolled_trainee, make_session
+
+
+def test_room_cannot_hold_two_overlapping_sessions(world):
+    s = make_session(world)
+    with pytest.raises(Conflict):
+        make_session(world, start_in=timedelta(days=3, hours=2))
+    # back to back is fine, and another room at the same time too
+    make_session(world, start_in=timedelta(days=3, hours=4))
+    make_session(world, room=world.room2)
+    assert s.booked_count == 0
+
+
+def test_session_rules(world):
+    lesson = [m for m in world.course.modules if m.kind == "lesson"][0]
+    with pytest.raises(ValidationError):
+        make_session(world, module=lesson)
+    with pytest.raises(ValidationError):
+        make_session(world, capacity=31)
+    with pytest.raises(ValidationError):
+        make_session(world, hours=0)
+    with pytest.raises(ValidationError):
+        make_session(world, room=world.other_room)
+
+
+def test_full_session_waitlists_and_cancellation_promotes_first_waiting(world):
+    s = make_session(world, capacity=2)
+    users = [enrolled_trainee(world)[0] for _ in range(4)]
+    statuses = [bk.book(u, s.id).status for u in users]
+    assert statuses == ["booked", "booked", "waitlisted", "waitlisted"]
+    assert s.booked_count == 2
+    first = bk.current_booking(users[0], s.id)
+    bk.cancel_booking(users[0], first.id)
+    assert bk.current_booking(users[2], s.id).status == "booked"
+    assert bk.current_booking(users[3], s.id).status == "waitlisted"
+    assert bk.waitlist_position(bk.current_booking(users[3], s.id)) == 1
+    assert s.booked_count == 2
+    bk.assert_capacity(s)
+    mails = db.session.execute(select(OutboxMessage).where(OutboxMessage.recipient == users[2].email)).scalars().all()
+    assert len(mails) == 1 and mails[0].kind == "labs.waitlist_promoted"
+    assert "예약되었습니다" in mails[0].subject
+
+
+def test_cancellation_cutoff(world, app):
+    s = make_session(world, start_in=timedelta(hours=10))
+    user, _ = enrolled_trainee(world)
+    b = bk.book(user, s.id)
+    with pytest.raises(ValidationError) as exc:
+        bk.cancel_booking(user, b.id)
+    assert "24시간" in str(exc.value.message)
+    app.config["LAB_CANCEL_CUTOFF_HOURS"] = 2
+    try:
+        bk.cancel_booking(user, b.id)
+    finally:
+        app.config["LAB_CANCEL_CUTOFF_HOURS"] = 24
+    assert b.status == "cancelled" and s.booked_count == 0
+
+
+def test_trainee_cannot_hold_two_overlapping_sessions(world):
+    s1 = make_session(world)
+    s2 = make_session(world, room=world.room2, start_in=timedelta(days=3, hours=1))
+    user, _ = enrolled_trainee(world)
+    bk.book(user, s1.id)
+    with pytest.raises(Conflict):
+        bk.book(user, s2.id)
+    with pytest.raises(Conflict):
+        bk.book(user, s1.id)  # twice the same
+
+
+def test_only_enrolled_trainees_book_and_not_past_sessions(world):
+    s = make_session(world)
+    with pytest.raises(PermissionDenied):
+        bk.book(make_user("trainee"), s.id)
+    past = make_session(world, start_in=timedelta(hours=-5))
+    user, _ = enrolled_trainee(world)
+    with pytest.raises(ValidationError):
+        bk.book(user, past.id)
+
+
+def test_ics_is_rfc5545(world):
+    s = make_session(world)
+    user, _ = enrolled_trainee(world)
+    b = bk.book(user, s.id)
+    from lms.labs.ics import booking_ics
+
+    text = booking_ics(b)
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    assert f"DTSTART:{s.starts_at.strftime('%Y%m%dT%H%M%SZ')}" in text
+    assert "UID:booking-" in text and "VERSION:2.0" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+def test_booking_views(world, client):
+    s = make_session(world, capacity=1)
+    user, _ = enrolled_trainee(world)
+    other, _ = enrolled_trainee(world)
+    db.session.commit()
+    login(client, user)
+    r = client.get(f"/labs/modules/{world.practical.id}/sessions")
+    assert r.status_code == 200 and "예약하기" in r.text
+    r = client.post(f"/labs/sessions/{s.id}/book", follow_redirects=True)
+    assert r.status_code == 200 and "예약했습니다" in r.text
+    b = bk.current_booking(user, s.id)
+    r = client.get("/labs/bookings")
+    assert r.status_code == 200 and "예약됨" in r.text
+    r = client.get(f"/labs/bookings/{b.id}.ics")
+    assert r.status_code == 200 and r.mimetype == "text/calendar"
+    # another trainee: waitlisted; cannot see or cancel someone else's booking
+    login(client, other)
+    r = client.post(f"/labs/sessions/{s.id}/book", follow_redirects=True)
+    assert "대기자 명단" in r.text
+    assert client.get(f"/labs/bookings/{b.id}.ics").status_code == 404
+    assert client.post(f"/labs/bookings/{b.id}/cancel").status_code == 404
+    login(client, user)
+    r = client.post(f"/labs/bookings/{b.id}/cancel", follow_redirects=True)
+    assert "예약을 취소했습니다" in r.text
+    assert bk.current_booking(other, s.id).status == "booked"
+    # a lesson module has no sessions page
+    lesson = [m for m in world.course.modules if m.kind == "lesson"][0]
+    assert client.get(f"/labs/modules/{lesson.id}/sessions").status_code == 404
+
+
+def test_session_cancel_tells_everyone(world):
+    s = make_session(world, capacity=1)
+    a, _ = enrolled_trainee(world)
+    b, _ = enrolled_trainee(world)
+    bk.book(a, s.id)
+    bk.book(b, s.id)
+    bk.cancel_session(s, world.instructor)
+    assert s.booked_count == 0 and s.cancelled_at is not None
+    kinds = db.session.execute(select(OutboxMessage.kind).where(OutboxMessage.recipient.in_([a.email, b.email]))).scalars().all()
+    assert kinds.count("labs.session_cancelled") == 2
