@@ -1,0 +1,46 @@
+"""Forms of the certificates pages (verification, revocation, re-issue, institution images)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+
+class VerifyForm(FlaskForm):
+    number = StringField(_l("수료증 번호"), validators=[DataRequired(), Regexp(r"^\s*\d{4}-\d{6}\s*$",
+                         message=_l("번호는 2026-000123 형식으로 입력해 주세요."))],
+                         description=_l("예: 2026-000123"))
+    birth_date = DateField(_l("생년월일"), validators=[Optional()])
+    name = StringField(_l("성명"), validators=[Optional(), Length(max=64)],
+                       description=_l("생년월일 또는 성명 중 하나를 입력해 주세요."))
+
+
+class VerifyPdfForm(FlaskForm):
+    pdf = FileField(_l("수료증 PDF 파일"), description=_l("발급받은 PDF 파일을 그대로 올려 주세요(20MB 이하)."))
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("취소 사유"), validators=[DataRequired(message=_l("취소 사유를 입력해 주세요.")),
+                                                      Length(max=1000)])
+
+
+class ReissueForm(FlaskForm):
+    name = StringField(_l("정정할 성명"), validators=[Optional(), Length(max=64)])
+    reason = TextAreaField(_l("재발급 사유"), validators=[DataRequired(message=_l("재발급 사유를 입력해 주세요.")),
+                                                       Length(max=1000)])
+
+
+class ExpiringForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    days = IntegerField(_l("만료까지 남은 일수"), default=90, validators=[Optional(), NumberRange(1, 3650)])
+
+
+class InstitutionAssetsForm(FlaskForm):
+    seal = FileField(_l("직인 이미지 (PNG/JPEG, 1MB 이하)"))
+    logo = FileField(_l("로고 이미지 (PNG/JPEG, 1MB 이하)"))
+    head_name_ko = StringField(_l("기관장 성명 (한국어)"), validators=[Optional(), Length(max=64)])
+    head_name_en = StringField(_l("기관장 성명 (영어)"), validators=[Optional(), Length(max=64)])

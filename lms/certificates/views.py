@@ -1,0 +1,398 @@
+"""Certificates blueprint: public verification, trainees' downloads, instructors' and admins' tools.
+
+Public (no account): ``/verify`` (number + birth date or name), ``/verify/<code>``
+(the QR target), ``/verify/pdf`` (is this file byte-for-byte the issued one?),
+all rate-limited per client IP. Trainees: ``/certificates`` and the PDF download
+(Korean, or English with ``?lang=en``), renewal. Instructors and admins: the
+management list (expiring soon, search), a certificate's page with revoke and
+re-issue, cohort issuing with ZIP / merged-PDF download; admins: institution
+seal, logo and head's name.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.certificates import services, verify as ratelimit
+from lms.certificates.forms import (ExpiringForm, InstitutionAssetsForm, ReissueForm, RevokeForm, VerifyForm,
+                                    VerifyPdfForm)
+from lms.certificates.models import Certificate
+from lms.core import nav
+from lms.core.authz import policy
+from lms.errors import DomainError
+from lms.extensions import db
+
+bp = Blueprint("certificates", __name__)
+
+nav.register("certificates.mine", _l("내 수료증"), roles=("trainee",), order=40)
+nav.register("certificates.manage", _l("수료증 관리"), roles=("instructor", "admin"), order=60)
+
+MAX_PDF_UPLOAD = 20 * 1024 * 1024
+
+
+def init_app(app) -> None:
+    """Issue the certificate when learning reports an enrollment completed."""
+    try:
+        from lms.learning.signals import enrollment_completed
+    except ImportError:  # learning's signals not there yet: issuing stays manual/cohort-wide
+        app.logger.info("certificates: lms.learning.signals not found; automatic issuing is off")
+        return
+    enrollment_completed.connect(services.on_enrollment_completed, weak=False)
+
+
+def _rate_limited() -> None:
+    if not ratelimit.hit("verify"):
+        abort(429)
+
+
+def _cert_for(number: str, can=services.can_see) -> Certificate:
+    """404 for a number that does not exist or that the user may not see."""
+    cert = services.by_number(number)
+    if cert is None or not can(current_user, cert):
+        abort(404)
+    return cert
+
+
+# --- public verification --------------------------------------------------------------
+
+@bp.route("/verify", methods=["GET", "POST"])
+@policy("public")
+def verify():
+    form = VerifyForm()
+    pdf_form = VerifyPdfForm(prefix="file")
+    view = None
+    searched = False
+    if form.validate_on_submit():
+        if not form.birth_date.data and not (form.name.data or "").strip():
+            form.name.errors.append(_("생년월일 또는 성명 중 하나를 입력해 주세요."))
+        else:
+            _rate_limited()
+            searched = True
+            cert = services.find_for_verification(form.number.data.strip(), birth_date=form.birth_date.data,
+                                                  name=form.name.data)
+            view = services.public_view(cert) if cert is not None else None
+    status = 404 if searched and view is None else 200
+    return render_template("certificates/verify.html", form=form, pdf_form=pdf_form, view=view,
+                           searched=searched), status
+
+
+@bp.get("/verify/<code>")
+@policy("public")
+def verify_code(code: str):
+    _rate_limited()
+    cert = services.by_code(code)
+    view = services.public_view(cert) if cert is not None else None
+    return render_template("certificates/verify_result.html", view=view), (200 if view else 404)
+
+
+@bp.post("/verify/pdf")
+@policy("public")
+def verify_pdf():
+    _rate_limited()
+    pdf_form = VerifyPdfForm(prefix="file")
+    upload = request.files.get("file-pdf")
+    if not pdf_form.validate_on_submit() or upload is None or not upload.filename:
+        flash(_("확인할 PDF 파일을 선택해 주세요."), "error")
+        return redirect(url_for("certificates.verify"))
+    data = upload.stream.read(MAX_PDF_UPLOAD + 1)
+    if len(data) > MAX_PDF_UPLOAD:
+        abort(413)
+    if not data.startswith(b"%PDF-"):
+        flash(_("PDF 파일이 아닙니다."), "error")
+        return redirect(url_for("certificates.verify"))
+    cert = services.match_pdf(data)
+    view = services.public_view(cert) if cert is not None else None
+    return render_template("certificates/verify_result.html", view=view, pdf_check=True), (200 if view else 404)
+
+
+# --- trainee ---------------------------------------------------------------------------
+
+@bp.get("/certificates")
+@policy("trainee", "instructor", "admin")
+def mine():
+    certs = services.certificates_of(current_user)
+    rows = [(c, services.status_of(c), services.can_renew(c)) for c in certs]
+    return render_template("certificates/mine.html", rows=rows)
+
+
+@bp.get("/certificates/<number>.pdf")
+@policy("trainee", "instructor", "admin")
+def download(number: str):
+    cert = _cert_for(number)
+    locale = "en" if request.args.get("lang") == "en" else "ko"
+    data = services.pdf_for(cert, locale)
+    db.session.commit()  # keeps a first-time SHA-256 (demo-seeded certificates)
+    suffix = "-en" if locale == "en" else ""
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=request.args.get("inline") != "1",
+                     download_name=f"certificate-{cert.number}{suffix}.pdf", max_age=0)
+
+
+@bp.post("/certificates/<number>/renew")
+@policy("trainee")
+def renew(number: str):
+    cert = _cert_for(number, can=lambda u, c: c.user_id == u.id)
+    try:
+        services.renew(cert, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("certificates.mine"))
+    db.session.commit()
+    flash(_("갱신을 위한 재수강이 신청되었습니다."), "success")
+    if "catalog.course" in _endpoints():
+        return redirect(url_for("catalog.course", code=cert.course.code))
+    return redirect(url_for("certificates.mine"))
+
+
+def _endpoints():
+    from flask import current_app
+
+    return current_app.view_functions
+
+
+# --- instructors and admins -------------------------------------------------------------
+
+def _my_cohorts():
+    from lms.labs.models import Cohort, cohort_instructors
+
+    q = select(Cohort).order_by(Cohort.intake_year.desc(), Cohort.id.desc())
+    if current_user.role != "admin":
+        q = q.join(cohort_instructors, cohort_instructors.c.cohort_id == Cohort.id).where(
+            cohort_instructors.c.user_id == current_user.id)
+    return list(db.session.execute(q.limit(200)).scalars())
+
+
+@bp.get("/certificates/manage")
+@policy("instructor", "admin")
+def manage():
+    form = ExpiringForm(request.args)
+    days = form.days.data if form.validate() and form.days.data else 90
+    expiring = services.expiring(current_user, days)
+    number = (request.args.get("number") or "").strip()
+    found = None
+    if number:
+        cert = services.by_number(number)
+        if cert is not None and services.can_manage(current_user, cert):
+            return redirect(url_for("certificates.detail", number=cert.number))
+        found = False
+    recent = list(db.session.execute(
+        services.manageable_query(current_user).order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(20)
+    ).scalars())
+    institutions = []
+    if current_user.role == "admin":
+        from lms.orgs.models import Institution
+
+        institutions = list(db.session.execute(select(Institution).order_by(Institution.name_ko)).scalars())
+    return render_template("certificates/manage.html", form=form, days=days, expiring=expiring, recent=recent,
+                           cohorts=_my_cohorts(), number=number, found=found, institutions=institutions,
+                           status_of=services.status_of)
+
+
+@bp.get("/certificates/manage/<number>")
+@policy("instructor", "admin")
+def detail(number: str):
+    cert = _cert_for(number, can=services.can_manage)
+    from lms.core.audit import AuditEvent
+
+    events = list(db.session.execute(
+        select(AuditEvent).where(AuditEvent.object_type == "Certificate", AuditEvent.object_id == str(cert.id))
+        .order_by(AuditEvent.created_at)
+    ).scalars())
+    return render_template("certificates/detail.html", cert=cert, view=services.public_view(cert),
+                           status=services.status_of(cert), successor=services.successor(cert),
+                           can_revoke=services.can_revoke(current_user, cert), revoke_form=RevokeForm(),
+                           reissue_form=ReissueForm(), events=events)
+
+
+@bp.post("/certificates/manage/<number>/revoke")
+@policy("instructor", "admin")
+def revoke(number: str):
+    cert = _cert_for(number, can=services.can_manage)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(_("취소 사유를 입력해 주세요."), "error")
+        return redirect(url_for("certificates.detail", number=number))
+    try:
+        services.revoke(cert, current_user, form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status_code == 403:
+            abort(403)
+        flash(str(exc.message), "error")
+        return redirect(url_for("certificates.detail", number=number))
+    db.session.commit()
+    flash(_("수료증 %(number)s을(를) 취소했습니다.", number=cert.number), "success")
+    return redirect(url_for("certificates.detail", number=number))
+
+
+@bp.post("/certificates/manage/<number>/reissue")
+@policy("instructor", "admin")
+def reissue(number: str):
+    cert = _cert_for(number, can=services.can_manage)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        flash(_("재발급 사유를 입력해 주세요."), "error")
+        return redirect(url_for("certificates.detail", number=number))
+    try:
+        new = services.reissue(cert, current_user, name=form.name.data, reason=form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status_code == 403:
+            abort(403)
+        flash(str(exc.message), "error")
+        return redirect(url_for("certificates.detail", number=number))
+    db.session.commit()
+    flash(_("새 수료증 %(number)s을(를) 발급했습니다.", number=new.number), "success")
+    return redirect(url_for("certificates.detail", number=new.number))
+
+
+def _cohort_for(cohort_id: int):
+    from lms.core.authz import get_for
+    from lms.labs.models import Cohort
+
+    return get_for(Cohort, cohort_id, current_user, lambda c, u: c.can_manage(u))
+
+
+@bp.get("/certificates/cohorts/<int:cohort_id>")
+@policy("instructor", "admin")
+def cohort(cohort_id: int):
+    from lms.learning.models import Enrollment
+
+    c = _cohort_for(cohort_id)
+    certs = services.cohort_certificates(c)
+    issued = select(Certificate.enrollment_id)
+    waiting = db.session.execute(
+        select(Enrollment).where(Enrollment.cohort_id == c.id, Enrollment.status == "completed",
+                                 Enrollment.id.not_in(issued))
+    ).scalars().all()
+    active = db.session.execute(
+        select(Enrollment).where(Enrollment.cohort_id == c.id, Enrollment.status == "active")
+    ).scalars().all()
+    return render_template("certificates/cohort.html", cohort=c, certs=certs, waiting=waiting, active=active,
+                           status_of=services.status_of)
+
+
+@bp.post("/certificates/cohorts/<int:cohort_id>/issue")
+@policy("instructor", "admin")
+def cohort_issue(cohort_id: int):
+    c = _cohort_for(cohort_id)
+    try:
+        new = services.issue_for_cohort(c, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
+    db.session.commit()
+    if new:
+        flash(_("수료증 %(n)s건을 발급했습니다.", n=len(new)), "success")
+    else:
+        flash(_("새로 발급할 수료 대상자가 없습니다."), "info")
+    return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
+
+
+@bp.get("/certificates/cohorts/<int:cohort_id>/download")
+@policy("instructor", "admin")
+def cohort_download(cohort_id: int):
+    from lms.certificates.pdf import render_many
+
+    c = _cohort_for(cohort_id)
+    certs = [x for x in services.cohort_certificates(c) if x.revoked_at is None]
+    if not certs:
+        flash(_("내려받을 수료증이 없습니다."), "info")
+        return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
+    locale = "en" if request.args.get("lang") == "en" else "ko"
+    if request.args.get("format") == "pdf":
+        data = render_many(certs, locale)
+        name, mime = f"certificates-cohort-{c.id}.pdf", "application/pdf"
+    else:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for cert in certs:
+                zf.writestr(f"{cert.number}.pdf", services.pdf_for(cert, locale))
+        data, name, mime = buf.getvalue(), f"certificates-cohort-{c.id}.zip", "application/zip"
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.route("/certificates/institutions/<int:institution_id>/assets", methods=["GET", "POST"])
+@policy("admin")
+def institution_assets(institution_id: int):
+    from lms.orgs.models import Institution
+
+    inst = db.session.get(Institution, institution_id)
+    if inst is None:
+        abort(404)
+    form = InstitutionAssetsForm()
+    if request.method == "GET":
+        form.head_name_ko.data = inst.head_name_ko
+        form.head_name_en.data = inst.head_name_en
+    if form.validate_on_submit():
+        def read(field):
+            f = request.files.get(field)
+            if f is None or not f.filename:
+                return None
+            return f.stream.read(services.MAX_IMAGE_BYTES + 1)
+
+        try:
+            services.set_institution_images(inst, current_user, seal=read("seal"), logo=read("logo"),
+                                            head_name_ko=form.head_name_ko.data, head_name_en=form.head_name_en.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return render_template("certificates/institution_assets.html", inst=inst, form=form), 400
+        db.session.commit()
+        flash(_("기관의 수료증 정보를 저장했습니다. 이미 발급된 수료증은 바뀌지 않습니다."), "success")
+        return redirect(url_for("certificates.institution_assets", institution_id=inst.id))
+    return render_template("certificates/institution_assets.html", inst=inst, form=form)
+
+
+@bp.get("/certificates/institutions/<int:institution_id>/<kind>.png")
+@policy("admin")
+def institution_image(institution_id: int, kind: str):
+    from lms.orgs.models import Institution
+
+    inst = db.session.get(Institution, institution_id)
+    data = getattr(inst, f"{kind}_png", None) if inst is not None and kind in ("seal", "logo") else None
+    if not data:
+        abort(404)
+    mime = "image/jpeg" if data.startswith(b"\xff\xd8") else "image/png"
+    return send_file(io.BytesIO(data), mimetype=mime, max_age=0)
+
+
+@bp.app_template_filter("dotted_date")
+def dotted_date_filter(value) -> str:
+    """ISO date (or date/datetime) as 2026. 3. 2."""
+    from datetime import date, datetime
+
+    from lms.core.timeutil import dotted_date, to_kst
+
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = to_kst(value).date()
+    elif not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+    return dotted_date(value)
+
+
+STATUS_LABELS = {
+    "valid": _l("유효"),
+    "expired": _l("만료"),
+    "revoked": _l("취소됨"),
+    "superseded": _l("재발급으로 대체됨"),
+}
+STATUS_BADGES = {"valid": "badge-ok", "expired": "badge-warn", "revoked": "badge-err", "superseded": "badge-info"}
+
+
+@bp.app_context_processor
+def _status_helpers():
+    return {"cert_status_label": lambda s: str(STATUS_LABELS.get(s, s)),
+            "cert_status_badge": lambda s: STATUS_BADGES.get(s, "badge-info")}
