@@ -238,11 +238,20 @@ def module_states(enrollment: Enrollment) -> dict[int, str]:
     """{module_id: state} for the course's active modules.
 
     States: "done", "started" (opened, or a quiz attempted but not passed),
-    "failed" (practical whose latest sign-off failed), "todo".
+    "failed" (practical whose latest sign-off failed), "blocked" (quiz with every
+    attempt used and no pass: only staff can help), "todo".
     """
     modules = active_modules(enrollment.course)
     completed = _completed_module_ids(enrollment)
-    passed_quizzes = _passed_quiz_ids(enrollment)
+    attempts = db.session.execute(
+        select(QuizAttempt.module_id, QuizAttempt.submitted_at, QuizAttempt.passed)
+        .where(QuizAttempt.enrollment_id == enrollment.id)
+    ).all()
+    passed_quizzes = {mid for mid, sub, ok in attempts if sub is not None and ok}
+    open_quizzes = {mid for mid, sub, _ok in attempts if sub is None}
+    used: dict[int, int] = {}
+    for mid, _sub, _ok in attempts:
+        used[mid] = used.get(mid, 0) + 1
     signoffs = latest_signoffs(enrollment) if any(m.kind == "practical" for m in modules) else {}
     started = set(db.session.execute(
         select(ModuleProgress.module_id).where(ModuleProgress.enrollment_id == enrollment.id)
@@ -258,7 +267,13 @@ def module_states(enrollment: Enrollment) -> dict[int, str]:
             else:
                 states[m.id] = "started" if m.id in started else "todo"
         elif m.kind == "quiz":
-            states[m.id] = "done" if m.id in passed_quizzes else ("started" if m.id in started else "todo")
+            limit = quiz_settings(m)["max_attempts"]
+            if m.id in passed_quizzes:
+                states[m.id] = "done"
+            elif m.id not in open_quizzes and limit is not None and used.get(m.id, 0) >= limit:
+                states[m.id] = "blocked"  # every attempt used without a pass
+            else:
+                states[m.id] = "started" if m.id in started else "todo"
         else:
             states[m.id] = "done" if m.id in completed else ("started" if m.id in started else "todo")
     return states
@@ -277,17 +292,18 @@ def next_module(enrollment: Enrollment, states: dict[int, str] | None = None) ->
     """Where "이어서 학습" leads: the module last opened if it is not done yet, else
     the first module (in course order) that is not done. None when all are done.
 
-    A practical waits for a lab session and the assessor, not for the trainee, so
-    it is only suggested once no lesson or quiz is left to do online.
+    A practical waits for a lab session and the assessor, not for the trainee (and a
+    quiz with no attempts left waits for staff), so these are only suggested once
+    nothing else is left to do online.
     """
     states = module_states(enrollment) if states is None else states
     modules = active_modules(enrollment.course)
     by_id = {m.id: m for m in modules}
     last = by_id.get(enrollment.last_module_id) if enrollment.last_module_id else None
-    if last is not None and last.kind != "practical" and states.get(last.id) != "done":
+    if last is not None and last.kind != "practical" and states.get(last.id) not in ("done", "blocked"):
         return last
     pending = [m for m in modules if states.get(m.id) != "done"]
-    online = [m for m in pending if m.kind != "practical"]
+    online = [m for m in pending if m.kind != "practical" and states.get(m.id) != "blocked"]
     if online:
         return online[0]
     return pending[0] if pending else None

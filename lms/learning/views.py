@@ -35,7 +35,8 @@ EQUIPMENT_LABELS = {
 }
 KIND_LABELS = {"lesson": _l("강의"), "quiz": _l("평가"), "practical": _l("실습")}
 STATUS_LABELS = {"active": _l("학습 중"), "completed": _l("수료"), "withdrawn": _l("수강 취소")}
-STATE_LABELS = {"done": _l("완료"), "started": _l("진행 중"), "failed": _l("재평가 필요"), "todo": _l("시작 전")}
+STATE_LABELS = {"done": _l("완료"), "started": _l("진행 중"), "failed": _l("재평가 필요"),
+                "blocked": _l("응시 횟수 소진"), "todo": _l("시작 전")}
 
 
 @bp.context_processor
@@ -131,6 +132,7 @@ def dashboard():
             "done": sum(1 for s in states.values() if s == "done"),
             "total": len(states),
             "next": services.next_module(e, states) if e.status == "active" else None,
+            "blocked": [m for m in services.active_modules(e.course) if states.get(m.id) == "blocked"],
             "status": services.completion_status(e) if e.status == "active" else None,
         })
     active = [c for c in cards if c["enrollment"].status == "active"]

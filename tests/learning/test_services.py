@@ -467,3 +467,15 @@ def test_continue_prefers_online_work_over_a_waiting_practical():
     assert services.next_module(e).id == l2.id
     services.complete_module(e, l2)
     assert services.next_module(e).id == practical.id
+
+
+def test_quiz_without_attempts_left_is_blocked_and_skipped_by_continue():
+    course = online_course(lessons=1)
+    lesson, quiz = mods(course, "lesson")[0], mods(course, "quiz")[0]
+    e = services.enroll(make_user(), course)
+    for _ in range(3):
+        services.submit_attempt(services.start_attempt(e, quiz), {"q1": ["b"]})
+    assert services.module_states(e)[quiz.id] == "blocked"
+    assert services.next_module(e).id == lesson.id
+    services.complete_lesson(e, lesson)
+    assert services.next_module(e).id == quiz.id  # nothing else left: show it
