@@ -50,6 +50,15 @@ def init_app(app) -> None:
 
         refresh()  # same reason: the locale (and its catalogue) is chosen per request
 
+    @app.before_request
+    def _persist_language_switch():
+        # The header's language switch (?lang=) also becomes the saved preference of a
+        # logged-in user, so the choice follows them to their next session and device.
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"] and current_user.is_authenticated and current_user.locale != lang:
+            services.set_locale(current_user._get_current_object(), lang)
+            db.session.commit()
+
 
 def home_for(user) -> str:
     for endpoint in _HOME.get(getattr(user, "role", ""), ("catalog.index",)):

@@ -122,7 +122,8 @@ def user_detail(user_id: int):
         select(AuditEvent).where(AuditEvent.object_type == "User", AuditEvent.object_id == str(user.id))
         .order_by(AuditEvent.created_at.desc()).limit(20)).scalars().all()
     return render_template("admin/user_detail.html", user=user, form=form, events=events,
-                           consents=accounts.current_consents(user))
+                           consents=accounts.current_consents(user),
+                           consent_titles={i.key: i.title for i in accounts.CONSENT_ITEMS})
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -240,6 +241,7 @@ def reference_edit(kind: str, code: str):
     if kind == "regions":
         form.code.data = obj.code  # the key never changes; shown read-only
         form.code.render_kw = {"readonly": True}
+        form.code.description = _("코드는 바꿀 수 없습니다. 코드가 바뀌면 새 시·도를 추가하고 이 항목에 유효 종료일을 넣으세요.")
     if form.validate_on_submit():
         values = {k: getattr(form, k).data for k in orgs.REFERENCE_FIELDS[kind]}
         if "position" in values and values["position"] is None:

@@ -174,3 +174,13 @@ def test_every_accounts_endpoint_declares_policy(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(("accounts.", "admin.")):
             assert hasattr(app.view_functions[rule.endpoint], "__policy__"), rule.endpoint
+
+
+def test_language_switch_persists_for_logged_in_user(app, client):
+    user = make_user(password="password123!")
+    form_login(client, user.email, "password123!")
+    client.get("/profile?lang=en")
+    assert user.locale == "en"
+    other = app.test_client()
+    form_login(other, user.email, "password123!")
+    assert 'lang="en"' in other.get("/profile").get_data(as_text=True)
