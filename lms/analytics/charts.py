@@ -1,0 +1,83 @@
+"""Small server-side SVG charts (no JavaScript library, no CDN).
+
+Each chart is decorative for assistive technology (``aria-hidden``): the data
+table printed right under it is what screen readers read. Suppressed values
+(``<5``) get no bar, only the label.
+"""
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+PALETTE = ("#1d4ed8", "#f97316", "#059669", "#7c3aed", "#dc2626")
+
+
+def _num(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _fmt(v, percent=False):
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if percent:
+        return f"{v * 100:.1f}%"
+    return f"{v:,.0f}"
+
+
+def hbar(items: list[tuple[str, object]], *, percent: bool = False, max_items: int = 20) -> Markup:
+    """Horizontal bars: one (label, value) per row; long labels are cut."""
+    items = items[:max_items]
+    if not items:
+        return Markup("")
+    values = [_num(v) for _, v in items]
+    top = max([v for v in values if v is not None] or [1]) or 1
+    row_h, label_w, width = 26, 180, 640
+    height = row_h * len(items) + 8
+    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
+             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">']
+    for i, ((label, raw), v) in enumerate(zip(items, values)):
+        y = 4 + i * row_h
+        short = label if len(label) <= 14 else label[:13] + "…"
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="chart-label">{escape(short)}</text>')
+        bar_w = 0 if v is None else max((width - label_w - 70) * v / top, 1)
+        if v is not None:
+            parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w:.1f}" height="{row_h - 8}" rx="3" fill="{PALETTE[0]}"/>')
+        parts.append(f'<text x="{label_w + bar_w + 6:.1f}" y="{y + 17}" class="chart-value">{escape(_fmt(raw, percent))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 260) -> Markup:
+    """A line chart of several series over the same x labels (months)."""
+    if not labels:
+        return Markup("")
+    width, left, bottom, top_pad = 640, 64, 28, 12
+    all_vals = [v for _, vals in series for v in vals if _num(v) is not None]
+    top = max(all_vals or [1]) or 1
+    n = len(labels)
+
+    def x(i):
+        return left + (width - left - 10) * (i / max(n - 1, 1))
+
+    def y(v):
+        return top_pad + (height - top_pad - bottom) * (1 - v / top)
+
+    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
+             f'xmlns="http://www.w3.org/2000/svg">']
+    for frac in (0, 0.5, 1):
+        yy = y(top * frac)
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{yy:.1f}" y2="{yy:.1f}" class="chart-grid"/>')
+        parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="chart-label">{_fmt(top * frac)}</text>')
+    step = max(1, n // 6)
+    for i in range(0, n, step):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" class="chart-label">{escape(labels[i])}</text>')
+    for k, (name, vals) in enumerate(series):
+        pts = [f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vals) if _num(v) is not None]
+        dash = ' stroke-dasharray="6 4"' if k == 1 else ""
+        if pts:
+            parts.append(f'<polyline fill="none" stroke="{PALETTE[k]}" stroke-width="2.5"{dash} points="{" ".join(pts)}"/>')
+    parts.append("</svg>")
+    legend = "".join(f'<span class="legend-item"><span class="legend-swatch" style="background:{PALETTE[k]}"></span>{escape(name)}</span>'
+                     for k, (name, _) in enumerate(series))
+    return Markup("".join(parts) + f'<div class="chart-legend" aria-hidden="true">{legend}</div>')

@@ -1,0 +1,428 @@
+"""The pandas analytics engine: base frames loaded once, figures computed vectorised.
+
+``load_base()`` reads the columns the figures need (see :mod:`lms.analytics.queries`
+for what the database groups) and enriches each enrollment with its programme
+type, institution, region, sponsor class and the moments it passed theory and
+practice. ``compute(filters, base, target)`` then filters and evaluates every
+figure "as of" the filter's end, so one loaded base serves every filter and the
+monthly report of any past month.
+
+Counting rule: figures count distinct **people** (a trainee with two enrollments
+in a group counts once), because the privacy rule is about people.
+
+Region rule: the 시·도 of the trainee's employer (Company.region_code), because
+the programme measures where operators work; trainees without an employer fall
+back to the region of the institution running their programme, else "미상".
+
+Sponsor class rule: the sponsor firm of the enrollment (Enrollment.sponsor_company_id);
+self-funded enrollments fall back to the trainee's employer.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from lms.analytics import queries
+from lms.analytics.filters import Filters
+from lms.analytics.specs import HEATMAP_MONTHS
+
+DAY = 86400.0
+MONTH = 30.4375 * DAY
+KST_OFFSET = 9 * 3600
+UNKNOWN = "?"
+
+
+@dataclass
+class Base:
+    """Everything loaded from the database, enriched; shared by every filter."""
+
+    enr: pd.DataFrame
+    users: pd.DataFrame
+    certs: pd.DataFrame
+    labs: pd.DataFrame
+    dims: dict
+    load_seconds: float = 0.0
+    prep_seconds: float = 0.0
+    loaded_at: float = field(default_factory=time.time)
+
+
+def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str, default):
+    """Vectorised dictionary lookup (``keys`` -> ``table[value]``) with a default."""
+    if table.empty:
+        return pd.Series(default, index=keys.index)
+    mapping = pd.Series(table[value].to_numpy(), index=table[key].to_numpy())
+    mapping = mapping[~mapping.index.duplicated()]
+    out = keys.map(mapping)
+    return out.where(out.notna(), default)
+
+
+def load_base() -> Base:
+    """Load and enrich the base frames (the only database work of the engine)."""
+    t0 = time.perf_counter()
+    enr = queries.load_enrollments()
+    users = queries.load_trainees()
+    certs = queries.load_certificates()
+    theory = queries.load_theory()
+    practicals = queries.load_practicals()
+    needs = queries.load_module_needs()
+    labs = queries.load_labs()
+    dims = queries.load_dimensions()
+    t1 = time.perf_counter()
+
+    companies = dims["companies"]
+    programmes = dims["programmes"]
+    institutions = dims["institutions"]
+
+    users["region_code"] = _lookup(users["company_id"], companies, "company_id", "region_code", None)
+
+    enr["kind"] = pd.Categorical(_lookup(enr["programme_id"], programmes, "programme_id", "kind", "online"),
+                                 categories=["contract", "smart_lab", "online"])
+    enr["institution_id"] = _lookup(enr["programme_id"], programmes, "programme_id", "institution_id", -1).astype("int32")
+    employer = _lookup(enr["user_id"], users, "user_id", "company_id", -1).astype("int32")
+    region = _lookup(employer, companies, "company_id", "region_code", None)
+    inst_region = _lookup(enr["institution_id"], institutions, "institution_id", "region_code", None)
+    enr["region_code"] = pd.Categorical(region.fillna(inst_region).fillna(UNKNOWN))
+    sponsor = enr["sponsor_id"].where(enr["sponsor_id"] >= 0, employer)
+    enr["tech_code"] = pd.Categorical(_lookup(sponsor, companies, "company_id", "tech_code", None).fillna(UNKNOWN))
+    enr["size_code"] = pd.Categorical(_lookup(sponsor, companies, "company_id", "size_code", None).fillna(UNKNOWN))
+
+    # Theory passed: every active lesson and quiz completed; a completed
+    # enrollment has passed theory by definition (completion requires it).
+    enr = enr.merge(needs, on="course_id", how="left").merge(theory, on="enrollment_id", how="left") \
+             .merge(practicals, on="enrollment_id", how="left")
+    for c in ("theory_need", "practical_need", "theory_done", "practical_done"):
+        enr[c] = enr[c].fillna(0).astype("int32")
+    theory_at = np.where(enr["theory_need"] == 0, enr["enrolled_at"],
+                         np.where(enr["theory_done"] >= enr["theory_need"], enr["theory_at"], np.nan))
+    theory_at = np.fmin(theory_at, enr["completed_at"].to_numpy())
+    prac_at = np.where(enr["practical_need"] == 0, theory_at,
+                       np.where(enr["practical_done"] >= enr["practical_need"],
+                                np.fmax(enr["practical_at"].to_numpy(), theory_at), np.nan))
+    # fmax ignores NaN: practical passed before theory still needs theory.
+    prac_at = np.where(np.isnan(theory_at), np.nan, prac_at)
+    prac_at = np.fmin(prac_at, enr["completed_at"].to_numpy())
+    enr["theory_at"] = theory_at
+    enr["practical_at"] = prac_at
+    enr = enr.drop(columns=["theory_done", "practical_done", "theory_need", "practical_need"])
+
+    # The first certificate of each enrollment (renewals/reissues point back via supersedes_id).
+    if not certs.empty:
+        first = certs.groupby("enrollment_id", sort=False)["issued_at"].min()
+        enr["cert_at"] = enr["enrollment_id"].map(first)
+    else:
+        enr["cert_at"] = np.nan
+    t2 = time.perf_counter()
+    return Base(enr=enr, users=users, certs=certs, labs=labs, dims=dims,
+                load_seconds=t1 - t0, prep_seconds=t2 - t1)
+
+
+# --------------------------------------------------------------------------- compute
+
+def _ts(dt: datetime | None) -> float | None:
+    return None if dt is None else dt.timestamp()
+
+
+def _month_labels(epochs: np.ndarray | pd.Series) -> pd.Series:
+    """Korean calendar month ("2026-10") of epoch seconds."""
+    return pd.to_datetime(pd.Series(epochs) + KST_OFFSET, unit="s").dt.strftime("%Y-%m")
+
+
+def filter_enrollments(base: Base, f: Filters, t: float) -> pd.DataFrame:
+    e = base.enr
+    m = e["enrolled_at"].to_numpy() <= t
+    t0 = _ts(f.start_instant())
+    if t0 is not None:
+        m &= e["enrolled_at"].to_numpy() >= t0
+    if f.region:
+        m &= (e["region_code"] == f.region).to_numpy()
+    if f.kind:
+        m &= (e["kind"] == f.kind).to_numpy()
+    if f.institution_id:
+        m &= (e["institution_id"] == f.institution_id).to_numpy()
+    if f.course_id:
+        m &= (e["course_id"] == f.course_id).to_numpy()
+    if f.cohort_ids is not None:
+        m &= e["cohort_id"].isin(f.cohort_ids).to_numpy()
+    return e[m]
+
+
+def valid_certificates(certs: pd.DataFrame, t: float) -> pd.DataFrame:
+    """Certificates valid at ``t``: issued, not revoked, not expired, not superseded."""
+    ok = certs["issued_at"] <= t
+    for col in ("revoked_at", "expires_at", "superseded_at"):
+        ok &= certs[col].isna() | (certs[col] > t)
+    return certs[ok]
+
+
+def headline(base: Base, f: Filters, e: pd.DataFrame, t: float, target: dict) -> dict:
+    """The headline figures (raw numbers; suppression happens in privacy)."""
+    users = base.users
+    if f.cohort_ids is not None:
+        users = users[users["user_id"].isin(e["user_id"].unique())]
+    else:
+        um = users["created_at"] <= t
+        t0 = _ts(f.start_instant())
+        if t0 is not None:
+            um &= users["created_at"] >= t0
+        if f.region:
+            um &= users["region_code"] == f.region
+        users = users[um]
+    active = users["last_active_at"].between(t - 30 * DAY, t).sum()
+    certs = base.certs[base.certs["enrollment_id"].isin(e["enrollment_id"])]
+    valid = valid_certificates(certs, t)
+    n_valid = int(valid["user_id"].nunique())
+    new90 = certs[(certs["supersedes_id"] < 0) & (certs["issued_at"] > t - 90 * DAY) & (certs["issued_at"] <= t)]
+    n_new90 = int(new90["user_id"].nunique())
+    pace = n_new90 / 90.0
+    goal = int(target["count"])
+    remaining = max(goal - n_valid, 0)
+    target_ts = datetime.combine(target["date"], datetime.min.time(), tzinfo=timezone.utc).timestamp()
+    days_left = (target_ts - t) / DAY
+    projected = None
+    if remaining == 0:
+        projected = datetime.fromtimestamp(t, tz=timezone.utc).date().isoformat()
+    elif pace > 0 and remaining / pace < 365 * 200:  # beyond two centuries is "never" for a dashboard
+        projected = datetime.fromtimestamp(t + remaining / pace * DAY, tz=timezone.utc).date().isoformat()
+    needed = remaining / days_left if days_left > 0 else None
+    return {
+        "registered": int(len(users)),
+        "active30": int(active),
+        "enrolled": int(e["user_id"].nunique()),
+        "completed": int(e.loc[e["completed_at"] <= t, "user_id"].nunique()),
+        "certified_valid": n_valid,
+        "target": goal,
+        "target_date": target["date"].isoformat(),
+        "progress_pct": round(100.0 * n_valid / goal, 2) if goal else None,
+        "new_90d": n_new90,
+        "pace_per_day": round(pace, 2),
+        "projected_date": projected,
+        "on_track": bool(projected is not None and projected <= target["date"].isoformat()),
+        "needed_per_day": round(needed, 2) if needed is not None else None,
+        "as_of": datetime.fromtimestamp(t, tz=timezone.utc).isoformat(),
+    }
+
+
+def cumulative(base: Base, e: pd.DataFrame, t: float, target: dict) -> pd.DataFrame:
+    """Cumulative certified people by Korean month (first certificate) and the target line.
+    A revoked certificate never counted (it should not have been issued); an expired
+    one did count: the person was certified then."""
+    c = base.certs
+    certs = c[c["enrollment_id"].isin(e["enrollment_id"]) & (c["issued_at"] <= t)
+              & (c["revoked_at"].isna() | (c["revoked_at"] > t))]
+    if certs.empty:
+        return pd.DataFrame({"month": [], "certified": [], "target_line": []})
+    first = certs.groupby("user_id", sort=False)["issued_at"].min()
+    months = _month_labels(first.to_numpy()).value_counts().sort_index()
+    start = pd.Period(months.index[0], "M")
+    end = pd.Period(_month_labels(np.array([t])).iloc[0], "M")
+    span = pd.period_range(start, end, freq="M")
+    counts = months.reindex(span.strftime("%Y-%m"), fill_value=0).cumsum()
+    goal_period = pd.Period(target["date"].strftime("%Y-%m"), "M")
+    total_months = max((goal_period - start).n, 1)
+    steps = np.array([(p - start).n for p in span], dtype=float)
+    line = np.minimum(np.round(target["count"] * steps / total_months), target["count"])
+    return pd.DataFrame({"month": counts.index, "certified": counts.to_numpy(), "target_line": line.astype("int64")})
+
+
+def _people_by(e: pd.DataFrame, key: str, t: float, valid_enr: np.ndarray) -> pd.DataFrame:
+    """Distinct enrolled / completed / validly certified people per ``key``."""
+    d = pd.DataFrame({
+        key: e[key].to_numpy(),
+        "user_id": e["user_id"].to_numpy(),
+        "completed": (e["completed_at"].to_numpy() <= t),
+        "certified": np.isin(e["enrollment_id"].to_numpy(), valid_enr),
+    })
+    per_person = d.groupby([key, "user_id"], observed=True, sort=False)[["completed", "certified"]].max()
+    g = per_person.groupby(level=0, observed=True).agg(enrolled=("completed", "size"), completed=("completed", "sum"),
+                                                       certified=("certified", "sum"))
+    g = g.reset_index()
+    g["completion_rate"] = np.where(g["enrolled"] > 0, g["completed"] / g["enrolled"].clip(lower=1), np.nan)
+    return g
+
+
+def _names(dims, table, key, name, df, col, unknown_label):
+    lab = _lookup(df[col].astype(object), dims[table], key, name, None)
+    return lab.fillna(unknown_label)
+
+
+def breakdowns(base: Base, e: pd.DataFrame, t: float, labels: dict) -> dict[str, pd.DataFrame]:
+    valid_enr = valid_certificates(base.certs[base.certs["enrollment_id"].isin(e["enrollment_id"])], t)["enrollment_id"].to_numpy()
+    dims = base.dims
+    out = {}
+    cols = ["label", "enrolled", "completed", "certified", "completion_rate"]
+
+    g = _people_by(e, "region_code", t, valid_enr)
+    g["label"] = _names(dims, "regions", "region_code", "region_name", g, "region_code", labels["unknown"])
+    out["by_region"] = g.sort_values("enrolled", ascending=False)[["region_code"] + cols].rename(columns={"region_code": "key"})
+
+    g = _people_by(e, "kind", t, valid_enr)
+    g["label"] = g["kind"].astype(str).map(labels["kinds"]).fillna(g["kind"].astype(str))
+    out["by_kind"] = g[["kind"] + cols].rename(columns={"kind": "key"})
+
+    g = _people_by(e, "institution_id", t, valid_enr)
+    g["label"] = _names(dims, "institutions", "institution_id", "institution_name", g, "institution_id", labels["no_institution"])
+    out["by_institution"] = g.sort_values("enrolled", ascending=False)[["institution_id"] + cols].rename(columns={"institution_id": "key"})
+
+    g = _people_by(e, "tech_code", t, valid_enr)
+    g["label"] = _names(dims, "techs", "tech_code", "tech_name", g, "tech_code", labels["unknown"])
+    out["by_tech"] = g.sort_values("enrolled", ascending=False)[["tech_code"] + cols].rename(columns={"tech_code": "key"})
+
+    g = _people_by(e, "size_code", t, valid_enr)
+    g["label"] = _names(dims, "sizes", "size_code", "size_name", g, "size_code", labels["unknown"])
+    pos = _lookup(g["size_code"].astype(object), dims["sizes"], "size_code", "position", 999)
+    g = g.assign(_pos=pos.astype(int)).sort_values("_pos")
+    out["by_size"] = g[["size_code"] + cols].rename(columns={"size_code": "key"})
+
+    g = _people_by(e, "course_id", t, valid_enr)
+    code = _names(dims, "courses", "course_id", "course_code", g, "course_id", "")
+    title = _names(dims, "courses", "course_id", "course_title", g, "course_id", "")
+    g["label"] = code + " " + title
+    out["by_course"] = g.sort_values("enrolled", ascending=False)[["course_id"] + cols].rename(columns={"course_id": "key"})
+    for k, v in out.items():
+        v["key"] = v["key"].astype(str)
+        out[k] = v.reset_index(drop=True)
+    return out
+
+
+def funnel(base: Base, e: pd.DataFrame, t: float, registered: int, labels: dict) -> pd.DataFrame:
+    certs = base.certs[base.certs["enrollment_id"].isin(e["enrollment_id"])]
+    issued = certs[certs["issued_at"] <= t]
+    valid = valid_certificates(certs, t)
+    counts = [
+        registered,
+        e["user_id"].nunique(),
+        e.loc[e["theory_at"] <= t, "user_id"].nunique(),
+        e.loc[e["practical_at"] <= t, "user_id"].nunique(),
+        issued["user_id"].nunique(),
+        valid["user_id"].nunique(),
+    ]
+    enrolled = counts[1]
+    df = pd.DataFrame({"key": ["registered", "enrolled", "theory", "practical", "certified", "valid"],
+                       "label": labels["funnel"], "people": counts})
+    df["share_of_enrolled"] = df["people"] / enrolled if enrolled else np.nan
+    df["_enrolled"] = enrolled
+    return df
+
+
+def _heatmap(e: pd.DataFrame, group: pd.Series, t: float, start: pd.Series) -> pd.DataFrame:
+    """Share of people certified within k months of enrolling, per group; median days."""
+    d = pd.DataFrame({"g": group.to_numpy(), "user_id": e["user_id"].to_numpy(),
+                      "delta": np.where(e["cert_at"].to_numpy() <= t, e["cert_at"].to_numpy() - e["enrolled_at"].to_numpy(), np.nan)})
+    per = d.groupby(["g", "user_id"], sort=False)["delta"].min().reset_index()
+    per["k"] = np.maximum(np.ceil(per["delta"] / MONTH), 1)
+    n = per.groupby("g")["user_id"].size()
+    out = pd.DataFrame({"key": n.index.astype(str), "people": n.to_numpy()})
+    ks = per.dropna(subset=["k"])
+    elapsed = np.floor((t - start.reindex(n.index).to_numpy()) / MONTH)
+    for k in range(1, HEATMAP_MONTHS + 1):
+        c = ks[ks["k"] <= k].groupby("g")["user_id"].size().reindex(n.index, fill_value=0).to_numpy()
+        out[f"_c{k}"] = c
+        out[f"m{k}"] = np.where(elapsed >= k, c / np.maximum(n.to_numpy(), 1), np.nan)
+    out["_certified"] = ks.groupby("g")["user_id"].size().reindex(n.index, fill_value=0).to_numpy()
+    out["median_days"] = (ks.groupby("g")["delta"].median() / DAY).reindex(n.index).round(0).to_numpy()
+    return out
+
+
+def cohorts(base: Base, e: pd.DataFrame, t: float) -> dict[str, pd.DataFrame]:
+    out = {}
+    if e.empty:
+        empty = pd.DataFrame({"key": [], "label": [], "people": [], "median_days": []})
+        return {"cohort_intake": empty, "cohort_contract": empty.copy()}
+    intake = _month_labels(e["enrolled_at"].to_numpy())
+    intake.index = e.index
+    starts = pd.Series(pd.to_datetime(pd.Series(sorted(intake.unique())) + "-01").astype("int64").to_numpy() / 1e9 - KST_OFFSET,
+                       index=sorted(intake.unique()))
+    h = _heatmap(e, intake, t, starts)
+    h.insert(1, "label", h["key"])
+    out["cohort_intake"] = h.sort_values("key").reset_index(drop=True)
+
+    c = e[(e["kind"] == "contract") & (e["cohort_id"] >= 0)]
+    if c.empty:
+        out["cohort_contract"] = pd.DataFrame({"key": [], "label": [], "people": [], "median_days": []})
+    else:
+        start = c.groupby("cohort_id")["enrolled_at"].min()
+        h = _heatmap(c, c["cohort_id"], t, start)
+        coh = base.dims["cohorts"]
+        pname = _lookup(coh["programme_id"], base.dims["programmes"], "programme_id", "programme_name", "")
+        names = pd.Series((pname + " " + coh["cohort_label"]).to_numpy(), index=coh["cohort_id"].astype(str).to_numpy())
+        h.insert(1, "label", h["key"].map(names).fillna(h["key"]))
+        out["cohort_contract"] = h.sort_values("label").reset_index(drop=True)
+    return out
+
+
+def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
+    lab = base.labs
+    day_t = np.floor((t + KST_OFFSET) / DAY)
+    m = lab["day"].to_numpy() <= day_t
+    t0 = _ts(f.start_instant())
+    if t0 is not None:
+        m &= lab["day"].to_numpy() >= np.floor((t0 + KST_OFFSET) / DAY)
+    if f.course_id:
+        m &= (lab["course_id"] == f.course_id).to_numpy()
+    if f.cohort_ids is not None:
+        m &= lab["cohort_id"].isin(f.cohort_ids).to_numpy()
+    lab = lab[m]
+    dims = base.dims["labs"]
+    if f.region or f.institution_id:
+        keep = dims
+        if f.region:
+            inst_region = _lookup(dims["institution_id"], base.dims["institutions"], "institution_id", "region_code", None)
+            keep = keep[dims["region_code"].fillna(inst_region) == f.region]
+        if f.institution_id:
+            keep = keep[keep["institution_id"] == f.institution_id]
+        lab = lab[lab["lab_id"].isin(keep["lab_id"])]
+    g = lab.groupby("lab_id")[["sessions", "seats", "booked", "attended", "excused", "noshow", "signoffs", "passed"]].sum().reset_index()
+    g["label"] = _lookup(g["lab_id"], dims, "lab_id", "lab_name", "?")
+    g["_expected"] = g["booked"] - g["excused"]
+    g["attendance_rate"] = g["attended"] / g["_expected"].where(g["_expected"] > 0)
+    g["noshow_rate"] = g["noshow"] / g["_expected"].where(g["_expected"] > 0)
+    g["seat_use"] = g["booked"] / g["seats"].where(g["seats"] > 0)
+    g["pass_rate"] = g["passed"] / g["signoffs"].where(g["signoffs"] > 0)
+    g["key"] = g["lab_id"].astype(str)
+    return g[["key", "label", "sessions", "seats", "booked", "attendance_rate", "noshow_rate", "seat_use",
+              "signoffs", "pass_rate", "attended", "noshow", "passed", "_expected"]].sort_values("label").reset_index(drop=True)
+
+
+def compute(base: Base, f: Filters, target: dict, labels: dict, now: datetime | None = None) -> dict:
+    """Every figure of the dashboard for ``f`` (raw numbers in DataFrames)."""
+    t = f.evaluation_instant(now).timestamp()
+    e = filter_enrollments(base, f, t)
+    head = headline(base, f, e, t, target)
+    tables = {"cumulative": cumulative(base, e, t, target)}
+    tables.update(breakdowns(base, e, t, labels))
+    tables["funnel"] = funnel(base, e, t, head["registered"], labels)
+    tables.update(cohorts(base, e, t))
+    tables["labs"] = labs(base, f, t)
+    return {"headline": head, "tables": tables}
+
+
+def to_plain(report: dict) -> dict:
+    """JSON-able copy (lists, None for NaN), for the cache and for closed months."""
+    tables = {}
+    for key, df in report["tables"].items():
+        rows = []
+        for rec in df.itertuples(index=False, name=None):
+            rows.append([_py(v) for v in rec])
+        tables[key] = {"columns": list(df.columns), "rows": rows}
+    return {"headline": report["headline"], "tables": tables}
+
+
+def from_plain(plain: dict) -> dict:
+    return {"headline": plain["headline"],
+            "tables": {k: pd.DataFrame(v["rows"], columns=v["columns"]) for k, v in plain["tables"].items()}}
+
+
+def _py(v):
+    if v is None:
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    return v if isinstance(v, (int, str, bool)) else str(v)

@@ -1,0 +1,100 @@
+"""The filters a dashboard view is computed for, parsed from and written back to the URL.
+
+Filters combine (AND). They live in the query string so a view can be shared by
+copying its address. ``cohort_ids`` is never taken from the URL: it is set by
+the instructor view to scope the analytics to the instructor's own cohorts.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
+
+from lms.core.timeutil import KST
+
+PROGRAMME_KINDS = ("contract", "smart_lab", "online")
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date | None = None  # enrollments made on/after this KST day
+    date_to: date | None = None  # ... and on/before this KST day; states are evaluated at its end
+    region: str | None = None  # 시·도 code
+    kind: str | None = None  # contract | smart_lab | online
+    institution_id: int | None = None
+    course_id: int | None = None
+    cohort_ids: tuple[int, ...] | None = field(default=None)  # instructor scope (None = all)
+    as_of: datetime | None = None  # explicit evaluation instant (monthly report); overrides date_to's end
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        """Parse ``request.args``; anything malformed is ignored rather than failing the page."""
+
+        def _date(name):
+            try:
+                return date.fromisoformat((args.get(name) or "").strip()) if args.get(name) else None
+            except ValueError:
+                return None
+
+        def _int(name):
+            try:
+                return int(args.get(name)) if args.get(name) else None
+            except (TypeError, ValueError):
+                return None
+
+        kind = args.get("kind") or None
+        region = (args.get("region") or "").strip()[:8] or None
+        return cls(date_from=_date("from"), date_to=_date("to"), region=region,
+                   kind=kind if kind in PROGRAMME_KINDS else None,
+                   institution_id=_int("institution"), course_id=_int("course"))
+
+    def to_args(self) -> dict:
+        """The query-string form (only what is set), for links and exports."""
+        out = {}
+        if self.date_from:
+            out["from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["to"] = self.date_to.isoformat()
+        if self.region:
+            out["region"] = self.region
+        if self.kind:
+            out["kind"] = self.kind
+        if self.institution_id:
+            out["institution"] = str(self.institution_id)
+        if self.course_id:
+            out["course"] = str(self.course_id)
+        return out
+
+    def with_scope(self, cohort_ids) -> "Filters":
+        return replace(self, cohort_ids=tuple(sorted(set(cohort_ids))))
+
+    def evaluation_instant(self, now: datetime | None = None) -> datetime:
+        """When states (completed, certified, valid) are evaluated: the end of ``date_to``
+        in Korean time, an explicit ``as_of``, or now; never later than now."""
+        now = now or datetime.now(timezone.utc)
+        if self.as_of is not None:
+            return min(self.as_of, now)
+        if self.date_to is not None:
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=KST).astimezone(timezone.utc)
+            return min(end, now)
+        return now
+
+    def start_instant(self) -> datetime | None:
+        if self.date_from is None:
+            return None
+        return datetime.combine(self.date_from, time.min, tzinfo=KST).astimezone(timezone.utc)
+
+    def is_empty(self) -> bool:
+        return not self.to_args() and self.cohort_ids is None and self.as_of is None
+
+    def cache_key(self) -> str:
+        d = asdict(self)
+        return json.dumps(d, default=str, sort_keys=True)
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """``"2026-10"`` -> (start, end) of that Korean month as aware UTC datetimes."""
+    y, m = (int(x) for x in month.split("-"))
+    start = datetime(y, m, 1, tzinfo=KST)
+    end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=KST)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

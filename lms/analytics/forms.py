@@ -1,0 +1,29 @@
+"""Forms of the analytics pages: the filter bar (GET, no CSRF: it changes nothing),
+the national target and closing a month (POST, CSRF-protected)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
+
+
+class FilterForm(Form):
+    """Filters kept in the URL so a view can be shared."""
+
+    date_from = DateField(_l("시작일"), validators=[Optional()], name="from")
+    date_to = DateField(_l("종료일"), validators=[Optional()], name="to")
+    region = SelectField(_l("지역(시·도)"), validators=[Optional()], choices=[])
+    kind = SelectField(_l("사업 유형"), validators=[Optional()], choices=[])
+    institution = SelectField(_l("기관"), validators=[Optional()], choices=[])
+    course = SelectField(_l("과정"), validators=[Optional()], choices=[])
+
+
+class TargetForm(FlaskForm):
+    target_count = IntegerField(_l("목표 인원"), validators=[DataRequired(), NumberRange(min=1, max=10_000_000)])
+    target_date = DateField(_l("목표 일자"), validators=[DataRequired()])
+
+
+class CloseMonthForm(FlaskForm):
+    month = StringField(_l("마감할 달 (YYYY-MM)"), validators=[DataRequired(), Regexp(r"^\d{4}-\d{2}$", message=_l("YYYY-MM 형식으로 입력해 주세요."))])

@@ -1,0 +1,198 @@
+"""Ministry dashboard (/ministry), its exports and monthly report, the national target
+and month closing (admins), and the instructors' analytics of their own cohorts."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+import sqlalchemy as sa
+
+from lms.analytics import services
+from lms.analytics.filters import PROGRAMME_KINDS, Filters
+from lms.analytics.forms import CloseMonthForm, FilterForm, TargetForm
+from lms.analytics.specs import TABLES, kind_labels
+from lms.core import nav
+from lms.core.authz import policy
+from lms.core.timeutil import today_kst
+from lms.errors import DomainError
+from lms.extensions import db
+
+bp = Blueprint("analytics", __name__)
+
+nav.register("analytics.dashboard", _l("통계"), roles=("ministry", "admin"), order=70)
+nav.register("analytics.instructor", _l("담당 기수 통계"), roles=("instructor",), order=72)
+
+BREAKDOWNS = ("by_region", "by_kind", "by_institution", "by_tech", "by_size", "by_course")
+
+
+def _filter_form(filters: Filters) -> FilterForm:
+    from lms.catalog.models import Course
+    from lms.orgs.models import Institution, Region
+
+    form = FilterForm(request.args)
+    every = [("", _("전체"))]
+    today = today_kst()
+    regions = db.session.execute(sa.select(Region).order_by(Region.code)).scalars().all()
+    form.region.choices = every + [(r.code, r.name_ko) for r in regions if r.is_valid_on(today)]
+    form.kind.choices = every + [(k, kind_labels()[k]) for k in PROGRAMME_KINDS]
+    form.institution.choices = every + [(str(i), n) for i, n in db.session.execute(
+        sa.select(Institution.id, Institution.name_ko).order_by(Institution.name_ko))]
+    form.course.choices = every + [(str(i), f"{c} {t}") for i, c, t in db.session.execute(
+        sa.select(Course.id, Course.code, Course.title_ko).order_by(Course.code))]
+    return form
+
+
+def fmt_cell(value, kind: str) -> str:
+    """A cell as shown on screen: 12,345 · 45.6% · <5 · blank."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def sort_key(value) -> str:
+    return "" if value is None or isinstance(value, str) else repr(float(value))
+
+
+def heat_style(value) -> str:
+    """Background of a heat-map cell (darker = larger share certified)."""
+    if not isinstance(value, (int, float)):
+        return ""
+    alpha = 0.08 + 0.8 * max(0.0, min(float(value), 1.0))
+    color = "#fff" if alpha > 0.55 else "inherit"
+    return f"background: rgba(29, 78, 216, {alpha:.2f}); color: {color};"
+
+
+def column(table: dict, key: str) -> list:
+    """One column of a presented table, by key."""
+    i = table["columns"].index(key)
+    return [r[i] for r in table["rows"]]
+
+
+def pairs(table: dict, key: str) -> list[tuple[str, object]]:
+    """(label, value) pairs for a bar chart."""
+    return list(zip([str(v) for v in column(table, "label")], column(table, key)))
+
+
+def _context(filters: Filters, data: dict, *, audience: str) -> dict:
+    from datetime import datetime
+
+    from lms.analytics import charts
+    from lms.core.timeutil import to_kst
+
+    as_of = to_kst(datetime.fromisoformat(data["headline"]["as_of"])).strftime("%Y-%m-%d %H:%M")
+    return dict(filters=filters, data=data, head=data["headline"], specs=TABLES, breakdowns=BREAKDOWNS,
+                args=filters.to_args(), fmt_cell=fmt_cell, sort_key=sort_key, heat_style=heat_style,
+                charts=charts, audience=audience, kinds=kind_labels(), column=column, pairs=pairs,
+                as_of_kst=as_of, last_month=_last_month())
+
+
+@bp.get("/ministry")
+@policy("ministry", "admin")
+def dashboard():
+    filters = Filters.from_args(request.args)
+    data = services.dashboard(filters, suppress=True)
+    ctx = _context(filters, data, audience="ministry")
+    ctx.update(form=_filter_form(filters), closed=services.closed_month_changes(),
+               export_endpoint="analytics.export")
+    if current_user.role == "admin":
+        target = services.get_target()
+        ctx["target_form"] = TargetForm(data={"target_count": target.target_count, "target_date": target.target_date})
+        ctx["close_form"] = CloseMonthForm()
+    db.session.commit()  # the default Target row, if it was just created
+    return render_template("analytics/dashboard.html", **ctx)
+
+
+def _export(filters: Filters, table: str, fmt: str, suppress: bool) -> Response:
+    try:
+        payload, filename, mimetype = services.export_table(table, fmt, filters, current_user, suppress=suppress)
+    except DomainError:
+        abort(404)
+    db.session.commit()  # the audit event
+    return Response(payload, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/ministry/export/<table>.<fmt>")
+@policy("ministry", "admin")
+def export(table: str, fmt: str):
+    return _export(Filters.from_args(request.args), table, fmt, suppress=True)
+
+
+@bp.get("/ministry/report.pdf")
+@policy("ministry", "admin")
+def report():
+    month = request.args.get("month") or _last_month()
+    try:
+        payload = services.report_pdf(month, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("analytics.dashboard"))
+    db.session.commit()
+    return Response(payload, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="monthly-report-{month}.pdf"'})
+
+
+def _last_month() -> str:
+    d = today_kst().replace(day=1)
+    return f"{d.year - (d.month == 1):04d}-{(d.month - 2) % 12 + 1:02d}"
+
+
+@bp.post("/ministry/target")
+@policy("admin")
+def target():
+    form = TargetForm()
+    if form.validate_on_submit():
+        try:
+            services.update_target(form.target_count.data, form.target_date.data, current_user)
+            db.session.commit()
+            flash(_("목표를 저장했습니다."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+    else:
+        flash(_("목표 인원과 일자를 확인해 주세요."), "error")
+    return redirect(url_for("analytics.dashboard"))
+
+
+@bp.post("/ministry/close-month")
+@policy("admin")
+def close_month():
+    form = CloseMonthForm()
+    if form.validate_on_submit():
+        try:
+            services.close_month(form.month.data, current_user)
+            db.session.commit()
+            flash(_("%(m)s 수치를 마감했습니다.", m=form.month.data), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+    else:
+        flash(_("마감할 달을 YYYY-MM 형식으로 입력해 주세요."), "error")
+    return redirect(url_for("analytics.dashboard"))
+
+
+@bp.get("/instructor/analytics")
+@policy("instructor", "admin")
+def instructor():
+    cohort_ids = services.instructor_cohort_ids(current_user)
+    filters = Filters.from_args(request.args).with_scope(cohort_ids)
+    data = services.dashboard(filters, suppress=False)
+    ctx = _context(filters, data, audience="instructor")
+    ctx.update(form=_filter_form(filters), trainees=services.instructor_trainee_rows(cohort_ids, filters),
+               export_endpoint="analytics.instructor_export", closed=[])
+    db.session.commit()
+    return render_template("analytics/dashboard.html", **ctx)
+
+
+@bp.get("/instructor/analytics/export/<table>.<fmt>")
+@policy("instructor", "admin")
+def instructor_export(table: str, fmt: str):
+    cohort_ids = services.instructor_cohort_ids(current_user)
+    return _export(Filters.from_args(request.args).with_scope(cohort_ids), table, fmt, suppress=False)
