@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
+from flask.testing import FlaskClient
+
 from lms import create_app
 from lms.config import normalise_db_url
 from lms.extensions import db
@@ -127,8 +129,20 @@ def live_db(app):
                 conn.execute(table.delete())
 
 
+class _Client(FlaskClient):
+    """The test's app context outlives each request, so ``g`` would carry the
+    previous request's user into the next one; clear it, as a real server does."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = _Client
     return app.test_client()
 
 
