@@ -206,7 +206,8 @@ def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True)
     L = _labels(locale, doc)
     buf = io.BytesIO()
     W, H = A4
-    c = rl_canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+    # initialFontName: otherwise ReportLab lists an unused, non-embedded Helvetica.
+    c = rl_canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT, initialFontSize=11)
     c.setTitle(f"{'Certificate' if locale == 'en' else '수료증'} {doc.number}")
     c.setAuthor(L["institution"])
     c.setCreator("Smart Factory Academy LMS")

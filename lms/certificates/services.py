@@ -160,9 +160,9 @@ def _new_certificate(enrollment, institution, snapshot: dict, *, supersedes=None
         issued_at=issued_at, expires_at=expires_at,
         supersedes_id=supersedes.id if supersedes is not None else None,
     )
-    db.session.add(cert)
-    db.session.flush()
+    # Rendered before the INSERT (everything printed is already set), so one row write suffices.
     cert.pdf_sha256 = hashlib.sha256(render_certificate(cert)).hexdigest()
+    db.session.add(cert)
     db.session.flush()
     return cert
 
@@ -435,6 +435,7 @@ def reissue(cert: Certificate, actor, *, name: str | None = None, reason: str = 
                            expires_at=cert.expires_at)
     audit.record(actor, "certificate.reissue", new, number=new.number, supersedes=cert.number,
                  reason=(reason or "").strip()[:1000], name_changed=bool(name))
+    audit.record(actor, "certificate.superseded", cert, number=cert.number, by=new.number)
     return new
 
 

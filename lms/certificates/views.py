@@ -203,7 +203,16 @@ def detail(number: str):
         select(AuditEvent).where(AuditEvent.object_type == "Certificate", AuditEvent.object_id == str(cert.id))
         .order_by(AuditEvent.created_at)
     ).scalars())
+    from lms.accounts.models import User
+
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = {u.id: u.name for u in db.session.execute(select(User).where(User.id.in_(actor_ids))).scalars()} \
+        if actor_ids else {}
+    action_labels = {"certificate.issue": _("발급"), "certificate.revoke": _("취소"),
+                     "certificate.reissue": _("정정 재발급"),
+                     "certificate.superseded": _("재발급으로 대체됨"), "certificate.renew": _("갱신 재수강 신청")}
     return render_template("certificates/detail.html", cert=cert, view=services.public_view(cert),
+                           actors=actors, action_labels=action_labels,
                            status=services.status_of(cert), successor=services.successor(cert),
                            can_revoke=services.can_revoke(current_user, cert), revoke_form=RevokeForm(),
                            reissue_form=ReissueForm(), events=events)
