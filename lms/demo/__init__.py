@@ -1,0 +1,1 @@
+"""Demo data: ``flask demo seed`` builds a realistic, deterministic programme."""
