@@ -158,6 +158,20 @@ def sessions_for(user, *, upcoming: bool | None = None, limit: int | None = None
     return list(db.session.execute(stmt).scalars())
 
 
+def cohort_sessions(cohort: Cohort, limit: int = 50) -> list[LabSession]:
+    """Sessions scheduled for the cohort, or of its courses with a cohort member booked, newest first."""
+    from lms.catalog.models import Module
+
+    member_ids = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    course_ids = [c.id for c in cohort.courses]
+    booked = (select(Booking.session_id).join(LabSession, LabSession.id == Booking.session_id)
+              .join(Module, Module.id == LabSession.module_id)
+              .where(Booking.user_id.in_(member_ids), Booking.status == "booked", Module.course_id.in_(course_ids)))
+    stmt = (select(LabSession).where(sa.or_(LabSession.cohort_id == cohort.id, LabSession.id.in_(booked)))
+            .order_by(LabSession.starts_at.desc()).limit(limit))
+    return list(db.session.execute(stmt).scalars())
+
+
 # --------------------------------------------------------------------------- programmes
 
 def _companies(ids) -> list:

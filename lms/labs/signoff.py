@@ -107,15 +107,22 @@ def pending_signoffs(user, limit: int = 50) -> list[tuple]:
     have no current sign-off for the session's module."""
     from lms.labs.services import sessions_for
 
+    from lms.learning.models import Enrollment
+
     out = []
+    seen: set[tuple[int, int]] = set()
     for s in sessions_for(user, upcoming=False, limit=200):
         if s.ends_at > utcnow():
             continue
+        # Only trainees still studying: a completed or withdrawn enrollment waits for nobody.
         for b in db.session.execute(
-            select(Booking).where(Booking.session_id == s.id, Booking.status == "booked")
+            select(Booking).join(Enrollment, Enrollment.id == Booking.enrollment_id)
+            .where(Booking.session_id == s.id, Booking.status == "booked", Enrollment.status == "active")
         ).scalars():
-            if b.enrollment_id is None:
+            key = (b.enrollment_id, s.module_id)
+            if key in seen:
                 continue
+            seen.add(key)
             if current_signoff(b.enrollment_id, s.module_id) is None:
                 out.append((b, s))
                 if len(out) >= limit:

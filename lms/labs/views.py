@@ -55,8 +55,16 @@ def _labels():
     def weekday(value) -> str:
         return str(_WEEKDAYS[to_kst(value).weekday()])
 
+    def kdate(value, year: bool = False) -> str:
+        """11월 27일 (금), in Korean time; with the year when asked."""
+        d = to_kst(value)
+        text = _("%(m)d월 %(d)d일", m=d.month, d=d.day)
+        if year:
+            text = _("%(y)d년", y=d.year) + " " + text
+        return f"{text} ({weekday(value)})"
+
     return {"kind_label": kind_label, "contract_label": contract_label, "outcome_label": outcome_label,
-            "weekday": weekday}
+            "weekday": weekday, "kdate": kdate}
 
 
 # --------------------------------------------------------------------------- access helpers
@@ -241,9 +249,7 @@ def cohort(cohort_id: int):
     rows = []
     for m, enrollments in svc.cohort_enrollments(c):
         rows.append((m, [(e, svc.progress_percent(e), svc.attendance_summary(e)) for e in enrollments]))
-    sessions = list(db.session.execute(
-        select(LabSession).where(LabSession.cohort_id == c.id).order_by(LabSession.starts_at.desc()).limit(50)
-    ).scalars())
+    sessions = svc.cohort_sessions(c, limit=50)
     return render_template("labs/cohort.html", cohort=c, rows=rows, sessions=sessions, upload_form=RosterUploadForm())
 
 
@@ -636,7 +642,11 @@ def book(session_id: int):
 def my_bookings():
     items = booking_svc.my_bookings(current_user)
     positions = {b.id: booking_svc.waitlist_position(b) for b in items}
-    return render_template("labs/my_bookings.html", bookings=items, positions=positions, now=utcnow(),
+    now = utcnow()
+    upcoming = sorted((b for b in items if b.session.ends_at >= now and b.status != "cancelled"
+                       and b.session.cancelled_at is None), key=lambda b: b.session.starts_at)
+    past = [b for b in items if b not in upcoming]
+    return render_template("labs/my_bookings.html", upcoming=upcoming, past=past, positions=positions, now=now,
                            can_cancel=booking_svc.can_cancel,
                            cutoff=current_app.config.get("LAB_CANCEL_CUTOFF_HOURS", 24))
 
