@@ -685,15 +685,15 @@ class _Seeder:
         chosen: list[_Course] = []
         plan: list[tuple] = []  # (course, start, cohort?, programme?, sponsor?)
         if cohort is not None:
-            k = rng.choice((2, 3, 3, 4)) if prog["kind"] == "contract" else rng.choice((1, 2, 2, 3))
+            k = rng.choice((3, 3, 4, 4)) if prog["kind"] == "contract" else rng.choice((1, 2, 2, 3))
             for j, course in enumerate(cohort["_courses"][:k]):
                 chosen.append(course)
                 plan.append((course, cohort_start + timedelta(days=j * rng.randint(14, 40), minutes=rng.randint(0, 600)),
                              cohort, prog, sponsor))
-            extra = rng.choice((0, 1, 1, 2))
+            extra = rng.choice((1, 1, 2, 2)) if prog["kind"] == "contract" else rng.choice((1, 2, 2, 3))
             t = cohort_start
         else:
-            extra = rng.choice((1, 2, 3, 4, 4, 5, 5, 6, 7))
+            extra = rng.choice((2, 3, 3, 4, 4, 5, 5, 6, 7))
             t = first
         for _ in range(extra):
             for _attempt in range(6):
@@ -703,15 +703,18 @@ class _Seeder:
             else:
                 continue
             chosen.append(course)
-            t = t + timedelta(days=rng.randint(0, 160), minutes=rng.randint(0, 900))
+            t = t + timedelta(days=int(rng.expovariate(1 / 25.0)), minutes=rng.randint(0, 900))
             if t > self.now:
                 break
             plan.append((course, t, None, None, None))
         last = []
-        for course, start, c, p, s in plan:
+        for n, (course, start, c, p, s) in enumerate(plan):
             if start > self.now:
                 continue
-            last.append(self.enrollment(ctx, course, start, c, p, s))
+            # Two classmates of the demo trainee have not started the cohort's first course
+            # yet: they wait for a seat in the demo trainee's full session.
+            fate = ("stall", 0) if channel == "demo" and i >= 3 and n == 0 else None
+            last.append(self.enrollment(ctx, course, start, c, p, s, fate=fate))
         last = [x for x in last if x is not None]
         if last:
             la = max(last)
@@ -841,12 +844,15 @@ class _Seeder:
         """Find a session of module ``mid`` at ``lab`` on or after ``want`` with a free seat and no
         clash with the trainee's other sessions, or schedule one in a free room."""
         monday = want - timedelta(days=want.weekday())
+        # Trainees take a seat in a scheduled session within a few weeks before a new
+        # session is opened, so sessions fill up the way real ones do.
+        for w in range(4):
+            for s in self.sessions_by_key.get((lab["key"], mid, monday + timedelta(days=7 * w)), ()):
+                if s["_booked"] < s["capacity"] and s["_day"] >= want and s["_day"] not in busy:
+                    return s
         for w in range(12):
             week = monday + timedelta(days=7 * w)
             key = (lab["key"], mid, week)
-            for s in self.sessions_by_key.get(key, ()):
-                if s["_booked"] < s["capacity"] and s["_day"] >= want and s["_day"] not in busy:
-                    return s
             for d in range(5):
                 day = week + timedelta(days=d)
                 if day < want or day in busy:
