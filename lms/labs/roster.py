@@ -235,10 +235,24 @@ def store_upload(cohort: Cohort, actor, data: bytes, filename: str) -> str:
     """Keep the uploaded bytes until the instructor confirms; returns the token."""
     token = secrets.token_urlsafe(24)
     d = _store_dir()
+    _purge_old(d)
     (d / f"{token}.bin").write_bytes(data)
     (d / f"{token}.json").write_text(json.dumps({"cohort_id": cohort.id, "user_id": actor.id, "filename": filename,
                                                  "stored_at": datetime.now().isoformat()}), encoding="utf-8")
     return token
+
+
+def _purge_old(d: Path, max_age_seconds: int = 24 * 3600) -> None:
+    """Forget uploads nobody confirmed within a day (they hold personal data)."""
+    import time
+
+    cutoff = time.time() - max_age_seconds
+    for f in d.iterdir():
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+        except OSError:
+            pass
 
 
 def load_upload(cohort: Cohort, actor, token: str) -> tuple[bytes, str]:
