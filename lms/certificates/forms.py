@@ -18,7 +18,7 @@ class VerifyForm(FlaskForm):
 
 
 class VerifyPdfForm(FlaskForm):
-    pdf = FileField(_l("수료증 PDF 파일"), description=_l("발급받은 PDF 파일을 그대로 올려 주세요(20MB 이하)."))
+    pdf = FileField(_l("수료증 PDF 파일"), render_kw={"accept": ".pdf,application/pdf"}, description=_l("발급받은 PDF 파일을 그대로 올려 주세요(20MB 이하)."))
 
 
 class RevokeForm(FlaskForm):
@@ -40,7 +40,7 @@ class ExpiringForm(FlaskForm):
 
 
 class InstitutionAssetsForm(FlaskForm):
-    seal = FileField(_l("직인 이미지 (PNG/JPEG, 1MB 이하)"))
-    logo = FileField(_l("로고 이미지 (PNG/JPEG, 1MB 이하)"))
+    seal = FileField(_l("직인 이미지 (PNG/JPEG, 1MB 이하)"), render_kw={"accept": "image/png,image/jpeg"})
+    logo = FileField(_l("로고 이미지 (PNG/JPEG, 1MB 이하)"), render_kw={"accept": "image/png,image/jpeg"})
     head_name_ko = StringField(_l("기관장 성명 (한국어)"), validators=[Optional(), Length(max=64)])
     head_name_en = StringField(_l("기관장 성명 (영어)"), validators=[Optional(), Length(max=64)])

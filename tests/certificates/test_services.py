@@ -264,3 +264,21 @@ def test_match_pdf(cert):
     assert services.match_pdf(data + b"\n") is None
     en = services.pdf_for(cert, "en")
     assert services.match_pdf(en).id == cert.id
+
+
+def test_demo_style_certificate_renders_and_gets_its_hash_on_first_download(cohort, institution):
+    """A certificate written by the demo seed: contract snapshot keys only, no PDF hash yet."""
+    from lms.certificates.numbering import next_number
+
+    e = completed_enrollment(cohort=cohort)
+    serial, number = next_number(2026)
+    snap = {k: v for k, v in services.build_snapshot(e, institution).items() if k in CONTRACT_KEYS}
+    cert = Certificate(enrollment_id=e.id, user_id=e.user_id, course_id=e.course_id, institution_id=institution.id,
+                       number=number, year=2026, serial=serial, verification_code="demo-code-" + "x" * 30,
+                       snapshot=snap, issued_at=utcnow())
+    db.session.add(cert)
+    db.session.flush()
+    data = services.pdf_for(cert)
+    assert cert.pdf_sha256 == hashlib.sha256(data).hexdigest()
+    assert services.pdf_for(cert) == data
+    assert services.match_pdf(data).id == cert.id
