@@ -595,6 +595,7 @@ def signoff(enrollment_id: int, module_id: int):
     prefill = {r["item"]: r for r in (current.results if current else [])}
     return render_template("labs/signoff.html", enrollment=enrollment, module=module, items=items, current=current,
                            history=so_svc.history(enrollment.id, module.id), prefill=prefill,
+                           item_no={str(it["id"]): i + 1 for i, it in enumerate(items)},
                            lab_session=lab_session, today=to_kst(utcnow()).date())
 
 
