@@ -223,3 +223,37 @@ def test_withdraw(client):
     assert e.status == "withdrawn"
     html = client.get("/dashboard").get_data(as_text=True)
     assert "수강 취소한 과정" in html
+
+
+def test_quiz_shows_english_text_when_english_is_chosen(client):
+    user, course = setup_trainee(client)
+    e = services.enroll(user, course)
+    quiz = mods(course, "quiz")[0]
+    services.start_attempt(e, quiz)
+    db.session.commit()
+    html = client.get(module_url(e, quiz) + "?lang=en").get_data(as_text=True)
+    assert "What does PLC stand for?" in html and "Programmable logic controller" in html
+
+
+def test_retired_module_page_is_404(client):
+    from lms.core.db import utcnow
+
+    user, course = setup_trainee(client, lessons=2)
+    e = services.enroll(user, course)
+    l2 = mods(course, "lesson")[1]
+    l2.retired_at = utcnow()
+    db.session.commit()
+    assert client.get(module_url(e, l2)).status_code == 404
+
+
+def test_dashboard_warns_when_quiz_attempts_are_used_up(client):
+    user, course = setup_trainee(client, lessons=1)
+    e = services.enroll(user, course)
+    quiz = mods(course, "quiz")[0]
+    for _ in range(3):
+        services.submit_attempt(services.start_attempt(e, quiz), {"q1": ["b"]})
+    db.session.commit()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "응시 횟수를 모두 사용했습니다" in html
+    html = client.get(module_url(e, quiz)).get_data(as_text=True)
+    assert "평가 시작" not in html and "다시 응시하기" not in html
