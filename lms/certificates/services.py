@@ -187,8 +187,20 @@ def issue_for_enrollment(enrollment, actor=None) -> Certificate:
 
 
 def on_enrollment_completed(sender, **kwargs) -> None:
-    """Signal receiver: an enrollment just became completed, so issue its certificate."""
-    issue_for_enrollment(sender, actor=kwargs.get("actor"))
+    """Signal receiver: an enrollment just became completed, so issue its certificate.
+
+    Runs in a savepoint: should issuing fail (a bug, a broken uploaded seal), the
+    trainee's completion is still saved, the counter increment is rolled back with
+    the savepoint (no gap), and the enrollment shows up as "waiting" on the cohort
+    page, where "issue for all eligible" picks it up.
+    """
+    import logging
+
+    try:
+        with db.session.begin_nested():
+            issue_for_enrollment(sender, actor=kwargs.get("actor"))
+    except Exception:
+        logging.getLogger("lms.certificates").exception("certificate issue failed for enrollment %s", sender.id)
 
 
 def eligible_enrollments(cohort) -> list:

@@ -282,3 +282,20 @@ def test_demo_style_certificate_renders_and_gets_its_hash_on_first_download(coho
     assert cert.pdf_sha256 == hashlib.sha256(data).hexdigest()
     assert services.pdf_for(cert) == data
     assert services.match_pdf(data).id == cert.id
+
+
+def test_failed_automatic_issue_keeps_the_completion(cohort, monkeypatch):
+    from lms.certificates import pdf
+    from lms.learning.signals import enrollment_completed
+
+    e = completed_enrollment(cohort=cohort)
+
+    def boom(*a, **k):
+        raise RuntimeError("renderer broke")
+
+    monkeypatch.setattr(pdf, "render_certificate", boom)
+    enrollment_completed.send(e)
+    assert services.original_certificate(e) is None
+    assert e.status == "completed"
+    monkeypatch.undo()
+    assert [c.enrollment_id for c in services.issue_for_cohort(cohort)] == [e.id]
