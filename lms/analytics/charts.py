@@ -32,15 +32,17 @@ def hbar(items: list[tuple[str, object]], *, percent: bool = False, max_items: i
         return Markup("")
     values = [_num(v) for _, v in items]
     top = max([v for v in values if v is not None] or [1]) or 1
-    row_h, label_w, width = 26, 180, 640
+    # A narrow drawing: it is scaled to the column, and on a 360-px phone the
+    # text must still be readable (about 8 px), on a wide screen not huge.
+    row_h, label_w, width = 24, 140, 420
     height = row_h * len(items) + 8
-    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
+    parts = [f'<svg class="chart-svg chart-hbar" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
              f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">']
     for i, ((label, raw), v) in enumerate(zip(items, values)):
         y = 4 + i * row_h
-        short = label if len(label) <= 14 else label[:13] + "…"
+        short = label if len(label) <= 9 else label[:8] + "…"
         parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="chart-label">{escape(short)}</text>')
-        bar_w = 0 if v is None else max((width - label_w - 70) * v / top, 1)
+        bar_w = 0 if v is None else max((width - label_w - 56) * v / top, 1)
         if v is not None:
             parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w:.1f}" height="{row_h - 8}" rx="3" fill="{PALETTE[0]}"/>')
         parts.append(f'<text x="{label_w + bar_w + 6:.1f}" y="{y + 17}" class="chart-value">{escape(_fmt(raw, percent))}</text>')
@@ -48,28 +50,28 @@ def hbar(items: list[tuple[str, object]], *, percent: bool = False, max_items: i
     return Markup("".join(parts))
 
 
-def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 260) -> Markup:
+def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 240) -> Markup:
     """A line chart of several series over the same x labels (months)."""
     if not labels:
         return Markup("")
-    width, left, bottom, top_pad = 640, 64, 28, 12
+    width, left, bottom, top_pad = 480, 56, 26, 12
     all_vals = [v for _, vals in series for v in vals if _num(v) is not None]
     top = max(all_vals or [1]) or 1
     n = len(labels)
 
     def x(i):
-        return left + (width - left - 10) * (i / max(n - 1, 1))
+        return left + (width - left - 24) * (i / max(n - 1, 1))
 
     def y(v):
         return top_pad + (height - top_pad - bottom) * (1 - v / top)
 
-    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
+    parts = [f'<svg class="chart-svg chart-lines" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
              f'xmlns="http://www.w3.org/2000/svg">']
     for frac in (0, 0.5, 1):
         yy = y(top * frac)
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{yy:.1f}" y2="{yy:.1f}" class="chart-grid"/>')
+        parts.append(f'<line x1="{left}" x2="{width - 24}" y1="{yy:.1f}" y2="{yy:.1f}" class="chart-grid"/>')
         parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="chart-label">{_fmt(top * frac)}</text>')
-    step = max(1, n // 6)
+    step = max(1, -(-n // 5))
     for i in range(0, n, step):
         parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" class="chart-label">{escape(labels[i])}</text>')
     for k, (name, vals) in enumerate(series):

@@ -126,9 +126,25 @@ def _ts(dt: datetime | None) -> float | None:
     return None if dt is None else dt.timestamp()
 
 
-def _month_labels(epochs: np.ndarray | pd.Series) -> pd.Series:
-    """Korean calendar month ("2026-10") of epoch seconds."""
-    return pd.to_datetime(pd.Series(epochs) + KST_OFFSET, unit="s").dt.strftime("%Y-%m")
+def _month_index(epochs) -> np.ndarray:
+    """Months since 1970-01 on the Korean calendar, vectorised (no string formatting per row)."""
+    arr = np.asarray(epochs, dtype=np.float64)
+    ok = ~np.isnan(arr)
+    out = np.full(arr.shape, -1, dtype=np.int64)
+    out[ok] = ((arr[ok] + KST_OFFSET).astype("int64").astype("datetime64[s]").astype("datetime64[M]")).astype(np.int64)
+    return out
+
+
+def _month_label(index: int) -> str:
+    return f"{1970 + index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_labels(epochs) -> pd.Series:
+    """Korean calendar month ("2026-10") of epoch seconds; labels built once per distinct month."""
+    idx = _month_index(epochs)
+    uniq, inv = np.unique(idx, return_inverse=True)
+    labels = np.array([_month_label(int(u)) for u in uniq], dtype=object)
+    return pd.Series(labels[inv])
 
 
 def filter_enrollments(base: Base, f: Filters, t: float) -> pd.DataFrame:
@@ -214,32 +230,41 @@ def cumulative(base: Base, e: pd.DataFrame, t: float, target: dict) -> pd.DataFr
     certs = c[c["enrollment_id"].isin(e["enrollment_id"]) & (c["issued_at"] <= t)
               & (c["revoked_at"].isna() | (c["revoked_at"] > t))]
     if certs.empty:
-        return pd.DataFrame({"month": [], "certified": [], "target_line": []})
+        return pd.DataFrame({"label": [], "certified": [], "target_line": []})
     first = certs.groupby("user_id", sort=False)["issued_at"].min()
-    months = _month_labels(first.to_numpy()).value_counts().sort_index()
-    start = pd.Period(months.index[0], "M")
-    end = pd.Period(_month_labels(np.array([t])).iloc[0], "M")
-    span = pd.period_range(start, end, freq="M")
-    counts = months.reindex(span.strftime("%Y-%m"), fill_value=0).cumsum()
-    goal_period = pd.Period(target["date"].strftime("%Y-%m"), "M")
-    total_months = max((goal_period - start).n, 1)
-    steps = np.array([(p - start).n for p in span], dtype=float)
+    months = _month_index(first.to_numpy())
+    start = int(months.min())
+    end = max(int(_month_index(np.array([t]))[0]), start)
+    counts = np.cumsum(np.bincount(months - start, minlength=end - start + 1)[: end - start + 1])
+    goal = int(target["date"].year - 1970) * 12 + target["date"].month - 1
+    total_months = max(goal - start, 1)
+    steps = np.arange(end - start + 1, dtype=float)
     line = np.minimum(np.round(target["count"] * steps / total_months), target["count"])
-    return pd.DataFrame({"month": counts.index, "certified": counts.to_numpy(), "target_line": line.astype("int64")})
+    labels = [_month_label(m) for m in range(start, end + 1)]
+    return pd.DataFrame({"label": labels, "certified": counts, "target_line": line.astype("int64")})
+
+
+def _distinct_per_group(codes: np.ndarray, users: np.ndarray, n_groups: int, mask=None) -> np.ndarray:
+    """Distinct people per group code: hash-deduplicate (group, person) pairs, then count."""
+    span = np.int64(users.max() + 1) if len(users) else np.int64(1)
+    pairs = codes.astype(np.int64) * span + users.astype(np.int64)
+    if mask is not None:
+        pairs = pairs[mask]
+    uniq = pd.unique(pairs)
+    return np.bincount((uniq // span).astype(np.int64), minlength=n_groups)
 
 
 def _people_by(e: pd.DataFrame, key: str, t: float, valid_enr: np.ndarray) -> pd.DataFrame:
     """Distinct enrolled / completed / validly certified people per ``key``."""
-    d = pd.DataFrame({
-        key: e[key].to_numpy(),
-        "user_id": e["user_id"].to_numpy(),
-        "completed": (e["completed_at"].to_numpy() <= t),
-        "certified": np.isin(e["enrollment_id"].to_numpy(), valid_enr),
-    })
-    per_person = d.groupby([key, "user_id"], observed=True, sort=False)[["completed", "certified"]].max()
-    g = per_person.groupby(level=0, observed=True).agg(enrolled=("completed", "size"), completed=("completed", "sum"),
-                                                       certified=("certified", "sum"))
-    g = g.reset_index()
+    codes, uniques = pd.factorize(e[key], sort=False)
+    n = len(uniques)
+    users = e["user_id"].to_numpy()
+    completed = e["completed_at"].to_numpy() <= t
+    certified = np.isin(e["enrollment_id"].to_numpy(), valid_enr)
+    g = pd.DataFrame({key: np.asarray(uniques),
+                      "enrolled": _distinct_per_group(codes, users, n),
+                      "completed": _distinct_per_group(codes, users, n, completed),
+                      "certified": _distinct_per_group(codes, users, n, certified)})
     g["completion_rate"] = np.where(g["enrolled"] > 0, g["completed"] / g["enrolled"].clip(lower=1), np.nan)
     return g
 
@@ -300,30 +325,45 @@ def funnel(base: Base, e: pd.DataFrame, t: float, registered: int, labels: dict)
         issued["user_id"].nunique(),
         valid["user_id"].nunique(),
     ]
-    enrolled = counts[1]
+    first = counts[0]
     df = pd.DataFrame({"key": ["registered", "enrolled", "theory", "practical", "certified", "valid"],
                        "label": labels["funnel"], "people": counts})
-    df["share_of_enrolled"] = df["people"] / enrolled if enrolled else np.nan
-    df["_enrolled"] = enrolled
+    df["share_of_first"] = df["people"] / first if first else np.nan
+    df["_first"] = first
     return df
 
 
 def _heatmap(e: pd.DataFrame, group: pd.Series, t: float, start: pd.Series) -> pd.DataFrame:
-    """Share of people certified within k months of enrolling, per group; median days."""
-    d = pd.DataFrame({"g": group.to_numpy(), "user_id": e["user_id"].to_numpy(),
-                      "delta": np.where(e["cert_at"].to_numpy() <= t, e["cert_at"].to_numpy() - e["enrolled_at"].to_numpy(), np.nan)})
-    per = d.groupby(["g", "user_id"], sort=False)["delta"].min().reset_index()
-    per["k"] = np.maximum(np.ceil(per["delta"] / MONTH), 1)
-    n = per.groupby("g")["user_id"].size()
-    out = pd.DataFrame({"key": n.index.astype(str), "people": n.to_numpy()})
-    ks = per.dropna(subset=["k"])
-    elapsed = np.floor((t - start.reindex(n.index).to_numpy()) / MONTH)
-    for k in range(1, HEATMAP_MONTHS + 1):
-        c = ks[ks["k"] <= k].groupby("g")["user_id"].size().reindex(n.index, fill_value=0).to_numpy()
-        out[f"_c{k}"] = c
-        out[f"m{k}"] = np.where(elapsed >= k, c / np.maximum(n.to_numpy(), 1), np.nan)
-    out["_certified"] = ks.groupby("g")["user_id"].size().reindex(n.index, fill_value=0).to_numpy()
-    out["median_days"] = (ks.groupby("g")["delta"].median() / DAY).reindex(n.index).round(0).to_numpy()
+    """Share of people certified within k months of enrolling, per group; median days.
+
+    One hash group-by on (group, person) finds each person's quickest certificate;
+    the k-month counts are then a bincount and a cumulative sum (no loop over rows)."""
+    codes, uniques = pd.factorize(group.to_numpy(), sort=False)
+    n_groups = len(uniques)
+    users = e["user_id"].to_numpy().astype(np.int64)
+    span = np.int64(users.max() + 1) if len(users) else np.int64(1)
+    cert_at = e["cert_at"].to_numpy()
+    delta = np.where(cert_at <= t, cert_at - e["enrolled_at"].to_numpy(), np.nan)
+    pairs = codes.astype(np.int64) * span + users
+    best = pd.Series(delta).groupby(pairs, sort=False).min()  # NaN when never certified
+    pair_group = (best.index.to_numpy() // span).astype(np.int64)
+    people = np.bincount(pair_group, minlength=n_groups)
+    d = best.to_numpy()
+    certified = ~np.isnan(d)
+    k = np.maximum(np.ceil(d[certified] / MONTH), 1).astype(np.int64)
+    k = np.minimum(k, HEATMAP_MONTHS + 1)  # later than the last column: counted nowhere
+    grid = np.zeros((n_groups, HEATMAP_MONTHS + 2), dtype=np.int64)
+    np.add.at(grid, (pair_group[certified], k), 1)
+    cum = np.cumsum(grid[:, 1:HEATMAP_MONTHS + 1], axis=1)
+    keys = pd.Index(uniques)
+    elapsed = np.floor((t - start.reindex(keys).to_numpy()) / MONTH)
+    out = pd.DataFrame({"key": keys.astype(str), "people": people})
+    for j in range(HEATMAP_MONTHS):
+        out[f"_c{j + 1}"] = cum[:, j]
+        out[f"m{j + 1}"] = np.where(elapsed >= j + 1, cum[:, j] / np.maximum(people, 1), np.nan)
+    out["_certified"] = np.bincount(pair_group[certified], minlength=n_groups)
+    med = pd.Series(d[certified] / DAY).groupby(pair_group[certified]).median()
+    out["median_days"] = med.reindex(range(n_groups)).round(0).to_numpy()
     return out
 
 
@@ -332,11 +372,11 @@ def cohorts(base: Base, e: pd.DataFrame, t: float) -> dict[str, pd.DataFrame]:
     if e.empty:
         empty = pd.DataFrame({"key": [], "label": [], "people": [], "median_days": []})
         return {"cohort_intake": empty, "cohort_contract": empty.copy()}
-    intake = _month_labels(e["enrolled_at"].to_numpy())
-    intake.index = e.index
-    starts = pd.Series(pd.to_datetime(pd.Series(sorted(intake.unique())) + "-01").astype("int64").to_numpy() / 1e9 - KST_OFFSET,
-                       index=sorted(intake.unique()))
-    h = _heatmap(e, intake, t, starts)
+    intake = _month_index(e["enrolled_at"].to_numpy())
+    uniq = np.unique(intake)
+    starts = pd.Series(uniq.astype("datetime64[M]").astype("datetime64[s]").astype(np.int64) - KST_OFFSET, index=uniq)
+    h = _heatmap(e, pd.Series(intake), t, starts)
+    h["key"] = [_month_label(int(k)) for k in h["key"]]
     h.insert(1, "label", h["key"])
     out["cohort_intake"] = h.sort_values("key").reset_index(drop=True)
 

@@ -57,7 +57,9 @@ def _frame(stmt, columns: list[str], dtypes: dict) -> pd.DataFrame:
     NULLs in integer id columns become -1 (so they stay int32, not float);
     NULL timestamps become NaN.
     """
-    rows = db.session.execute(stmt).all()
+    # Core execution on the session's connection: same transaction, but no ORM
+    # row processing (which costs more than the query for a few hundred thousand rows).
+    rows = db.session.connection().execute(stmt).all()
     if not rows:
         return pd.DataFrame({c: pd.Series([], dtype=_empty_dtype(dtypes[c])) for c in columns})
     cols = list(zip(*rows))

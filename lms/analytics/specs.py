@@ -64,7 +64,7 @@ TABLES: dict[str, TableSpec] = {t.key: t for t in (
     TableSpec("funnel", _l("단계별 인원(퍼널)"), (
         Col("label", _l("단계"), "label"),
         Col("people", _l("인원"), "count"),
-        Col("share_of_enrolled", _l("수강 인원 대비"), "rate", num="people", den="_enrolled"),
+        Col("share_of_first", _l("가입 대비"), "rate", num="people", den="_first"),
     ), complementary=False),  # stages are nested, not parts of a total
     _heatmap("cohort_intake", _l("입과 월별 코호트: 기간 내 인증 비율"), _l("입과 월")),
     _heatmap("cohort_contract", _l("계약학과 기수별 코호트: 기간 내 인증 비율"), _l("기수")),

@@ -51,6 +51,8 @@ def fmt_cell(value, kind: str) -> str:
         return value
     if kind == "rate":
         return f"{value * 100:.1f}%"
+    if kind == "heat":  # heat-map cells: whole percents keep the grid narrow
+        return f"{value * 100:.0f}%"
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}"
     return f"{int(value):,}"
