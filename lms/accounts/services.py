@@ -251,9 +251,11 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    # Changes when the password or the session version changes, so a link works once.
+    # Changes when the password changes (every new hash has a fresh salt), so a link
+    # works once. Not tied to the session version: a logout elsewhere or a role change
+    # should not spoil a reset link the user is about to open.
     # A digest, because the token payload is readable (signed, not encrypted).
-    raw = f"{user.password_hash or ''}|{user.session_version}".encode()
+    raw = f"{user.id}|{user.password_hash or ''}".encode()
     return hashlib.sha256(raw).hexdigest()[:16]
 
 

@@ -194,3 +194,13 @@ def test_optional_consent_change_keeps_history():
     n = db.session.execute(select(ConsentRecord).where(ConsentRecord.user_id == user.id,
                                                        ConsentRecord.item == "marketing")).scalars().all()
     assert len(n) == 2
+
+
+def test_reset_link_survives_logout_elsewhere_but_not_a_password_change():
+    user = make_user(password="password123!")
+    token = services.make_token(user, services.RESET_SALT)
+    services.logout_everywhere(user)
+    assert services.user_from_token(token, services.RESET_SALT, 3600) is user
+    services.change_password(user, "password123!", "otherpass1", "otherpass1")
+    with pytest.raises(ValidationError, match="이미 사용한"):
+        services.user_from_token(token, services.RESET_SALT, 3600)
