@@ -22,19 +22,36 @@ def cli():
 @click.option("--if-empty", "if_empty", is_flag=True, help="Do nothing when any user exists already.")
 @click.option("--chunk-size", type=click.IntRange(min=100), default=2000, show_default=True,
               help="Trainees written (and committed) per chunk.")
+@click.option("--today", "today", default=None, metavar="YYYY-MM-DD|now",
+              help="The generated world's today (default: the fixed 2026-11-20, so runs are reproducible; "
+                   "'now' uses the real date, so upcoming sessions lie ahead).")
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
 @with_appcontext
-def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, quiet: bool):
+def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, today: str | None, quiet: bool):
     """Generate institutions, companies, programmes, cohorts, labs, trainees and their records."""
+    from datetime import date
+
     from lms.accounts.models import User
-    from lms.demo.seed import DEMO_PASSWORD, NoCourses, seed_demo
+    from lms.core.timeutil import to_kst
+    from lms.core.db import utcnow
+    from lms.demo.seed import DEMO_PASSWORD, TODAY, NoCourses, seed_demo
     from lms.errors import Conflict
+
+    if today is None:
+        day = TODAY
+    elif today == "now":
+        day = to_kst(utcnow()).date()
+    else:
+        try:
+            day = date.fromisoformat(today)
+        except ValueError:
+            raise click.BadParameter("YYYY-MM-DD 또는 now", param_hint="--today")
 
     if if_empty and db.session.execute(select(User.id).limit(1)).first() is not None:
         click.echo("사용자가 이미 있어 데모 데이터를 만들지 않았습니다 (--if-empty).")
         return
     try:
-        report = seed_demo(trainees, seed, chunk_size=chunk_size, on_chunk=db.session.commit,
+        report = seed_demo(trainees, seed, today=day, chunk_size=chunk_size, on_chunk=db.session.commit,
                            log=None if quiet else (lambda msg: click.echo(f"  {msg}")))
     except NoCourses:
         db.session.rollback()

@@ -928,7 +928,8 @@ class _Seeder:
         uid = user["id"]
         want_from = t + timedelta(days=rng.randint(1, 4) if fast else rng.randint(2, 21))
         if outcome == "upcoming":
-            want_from = max(want_from, self.now + timedelta(days=2))
+            # Two weeks ahead, so the booking still lies ahead for a while after the fixed today.
+            want_from = max(want_from, self.now + timedelta(days=14))
         tries = 2 if (outcome == "complete" and rng.random() < 0.06) else 1
         for attempt in range(tries):
             want = _kst_date(want_from)
@@ -1040,7 +1041,7 @@ class _Seeder:
         for k in range(3 - len(mine)):
             course = pcs[k % len(pcs)]
             mid, _, hours, _, _ = next(m for m in course.modules if m[1] == "practical")
-            day = self.today + timedelta(days=7 * (k + 1))
+            day = self.today + timedelta(days=14 * (k + 1))
             while True:
                 if day.weekday() < 5:
                     used = self.room_days[(lab["key"], day)]

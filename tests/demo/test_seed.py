@@ -294,3 +294,14 @@ def test_cli_without_courses_explains_what_to_do(app):
 def test_service_without_courses_raises():
     with pytest.raises(NoCourses):
         seed_demo(3)
+
+
+def test_cli_today_moves_the_generated_world(app, courses):
+    from lms.learning.models import Enrollment
+
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "--trainees", "6", "--today", "2025-06-30", "--quiet"])
+    assert result.exit_code == 0, result.output
+    latest = db.session.execute(select(func.max(Enrollment.enrolled_at))).scalar()
+    assert latest.date() <= datetime(2025, 6, 30).date()
+    bad = app.test_cli_runner().invoke(args=["demo", "seed", "--today", "yesterday"])
+    assert bad.exit_code != 0
