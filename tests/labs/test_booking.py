@@ -146,3 +146,18 @@ def test_session_cancel_tells_everyone(world):
     assert s.booked_count == 0 and s.cancelled_at is not None
     kinds = db.session.execute(select(OutboxMessage.kind).where(OutboxMessage.recipient.in_([a.email, b.email]))).scalars().all()
     assert kinds.count("labs.session_cancelled") == 2
+
+
+def test_recount_cli_reports_and_fixes_drift(world, app):
+    s = make_session(world)
+    user, _ = enrolled_trainee(world)
+    bk.book(user, s.id)
+    s.booked_count = 5  # as if loaded outside the services
+    db.session.flush()
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["labs", "recount"])
+    assert "booked_count 5, booked rows 1" in r.output
+    r = runner.invoke(args=["labs", "recount", "--fix"])
+    assert "fixed" in r.output
+    db.session.refresh(s)
+    assert s.booked_count == 1
