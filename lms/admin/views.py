@@ -79,6 +79,54 @@ def index():
     return render_template("admin/index.html", counts=counts)
 
 
+# ---------------------------------------------------------------- audit wording
+
+ACTION_LABELS = {
+    "account.create": _l("계정 생성"),
+    "account.activate": _l("계정 활성화"),
+    "account.deactivate": _l("계정 비활성화"),
+    "account.role_change": _l("역할 변경"),
+    "account.password_reset": _l("비밀번호 재설정"),
+    "account.invitation_accepted": _l("초대 수락"),
+    "reference.update": _l("기준 정보 수정"),
+    "reference.create": _l("기준 정보 추가"),
+    "institution.create": _l("기관 추가"),
+    "institution.update": _l("기관 수정"),
+    "company.create": _l("회사 추가"),
+    "company.update": _l("회사 수정"),
+}
+
+
+def action_label(action: str) -> str:
+    """Korean name of an audit action; other packages' actions show their code."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label else action
+
+
+def describe_details(event) -> str:
+    """A short human reading of an event's details (role names instead of codes)."""
+    from lms.core.authz import role_label
+
+    d = event.details or {}
+    if event.action == "account.role_change" and "old" in d:
+        return f"{role_label(d['old'])} → {role_label(d.get('new', ''))}"
+    if event.action == "account.create" and "role" in d:
+        return role_label(d["role"])
+    if "changes" in d and isinstance(d["changes"], dict):
+        return ", ".join(f"{k}: {v[0]} → {v[1]}" for k, v in d["changes"].items() if isinstance(v, list) and len(v) == 2)
+    return ", ".join(f"{k}={v}" for k, v in d.items())
+
+
+@bp.app_template_global("admin_action_label")
+def _admin_action_label(action: str) -> str:
+    return action_label(action)
+
+
+@bp.app_template_global("admin_describe")
+def _admin_describe(event) -> str:
+    return describe_details(event)
+
+
 # ---------------------------------------------------------------- users
 
 @bp.route("/users")

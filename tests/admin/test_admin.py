@@ -99,7 +99,7 @@ def test_deactivate_ends_sessions_and_role_change_is_audited(app, admin_client):
     ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "account.role_change")).scalar_one()
     assert ev.details["old"] == "trainee" and ev.details["new"] == "ministry"
     body = admin_client.get("/admin/audit?action=account.role_change").get_data(as_text=True)
-    assert "account.role_change" in body and "account.deactivate</code>" not in body
+    assert "역할 변경" in body and "계정 비활성화</td>" not in body and "훈련생 → 정부 담당자" in body
 
 
 def test_region_edit_and_add(admin_client, refdata):
