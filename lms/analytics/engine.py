@@ -62,6 +62,9 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str, default)
 
 def load_base() -> Base:
     """Load and enrich the base frames (the only database work of the engine)."""
+    from lms.extensions import db
+
+    db.session.flush()  # rows are read on the session's connection, past the ORM's autoflush
     t0 = time.perf_counter()
     enr = queries.load_enrollments()
     users = queries.load_trainees()
