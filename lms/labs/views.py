@@ -204,8 +204,12 @@ def _cohort_form(form: CohortForm):
 @policy("instructor", "admin")
 def cohorts():
     items = svc.cohorts_for(current_user)
+    programme = None
+    if request.args.get("programme_id", type=int):
+        programme = db.session.get(Programme, request.args.get("programme_id", type=int))
+        items = [c for c in items if programme is not None and c.programme_id == programme.id]
     counts = {c.id: len(c.members) for c in items}
-    return render_template("labs/cohorts.html", cohorts=items, counts=counts)
+    return render_template("labs/cohorts.html", cohorts=items, counts=counts, programme=programme)
 
 
 @bp.route("/labs/cohorts/new", methods=["GET", "POST"])
