@@ -5,8 +5,9 @@ relative to a fixed "today" (``TODAY``, 2026-11-20), so two runs with the same
 arguments into fresh databases write the same rows.
 
 Speed (N=100,000 means ~100k users, ~400k enrollments and millions of progress
-rows): rows are built as plain dicts and written with Core ``insert()``
-executemany in chunks, never through ORM objects. Integer primary keys are
+rows): rows are built as plain dicts and written in chunks, never through ORM
+objects: ``COPY FROM STDIN`` on PostgreSQL and the driver's ``executemany`` on
+SQLite, inside the session's transaction (see ``_write_rows``). Integer primary keys are
 pre-assigned (after the current max id of each table), so children reference
 their parents without a round trip; on PostgreSQL the id sequences are moved
 past the seeded ids at the end. Trainees are generated and written chunk by
@@ -18,6 +19,9 @@ The demo password is hashed once and the hash reused for every generated
 account: a single scrypt hash costs tens of milliseconds, so hashing 100,000
 passwords would take over an hour, and unique salts buy nothing for throwaway
 demo accounts whose shared password is published in the README.
+
+Verification codes come from the seeded RNG (192 bits, URL-safe) so the demo is
+reproducible; real certificates get theirs from ``secrets``.
 
 The seed writes tables directly (other packages' services are for one request
 at a time and are written concurrently with this one), following the rules

@@ -101,6 +101,10 @@ def test_scale_and_shape(seeded):
     required = db.session.execute(select(func.count()).select_from(ConsentRecord)
                                   .where(ConsentRecord.required.is_(True), ConsentRecord.granted.is_(False))).scalar()
     assert required == 0
+    # Ids were pre-assigned: the app can still add rows afterwards (PostgreSQL sequences moved on).
+    from tests.factories import make_company, make_enrollment, make_user
+
+    assert make_user().id > 0 and make_company().id > 0 and make_enrollment().id > 0
 
 
 def test_demo_accounts_log_in(seeded, app):
