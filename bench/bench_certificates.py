@@ -142,10 +142,11 @@ def bench_cohort(n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--n", type=int, default=1000, help="certificates to render")
+    ap.add_argument("--n", type=int, default=1000, help="certificates to render (0 to skip)")
     ap.add_argument("--cohort", type=int, default=1000, help="cohort size to issue for (0 to skip)")
     args = ap.parse_args()
-    bench_render(args.n)
+    if args.n:
+        bench_render(args.n)
     if args.cohort:
         bench_cohort(args.cohort)
 

@@ -36,13 +36,24 @@ def _ensure_year_row(year: int) -> None:
     )
 
 
-def next_number(year: int) -> tuple[int, str]:
-    """Take the next serial of ``year`` under a row lock; returns (serial, number)."""
+def reserve(year: int, count: int) -> int:
+    """Take ``count`` consecutive serials of ``year`` under a row lock; returns the first.
+
+    The caller must use every reserved serial in the same transaction (cohort
+    issuing reserves exactly as many as it issues), or roll back.
+    """
     _ensure_year_row(year)
     counter = db.session.execute(
         select(CertificateCounter).where(CertificateCounter.year == year).with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
-    counter.last_serial += 1
+    first = counter.last_serial + 1
+    counter.last_serial += count
     db.session.flush()
-    return counter.last_serial, format_number(year, counter.last_serial)
+    return first
+
+
+def next_number(year: int) -> tuple[int, str]:
+    """Take the next serial of ``year`` under a row lock; returns (serial, number)."""
+    serial = reserve(year, 1)
+    return serial, format_number(year, serial)

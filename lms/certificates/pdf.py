@@ -199,6 +199,12 @@ def _labels(locale: str, doc: CertificateDoc) -> dict:
     }
 
 
+def _fit(text: str, size: float, max_width: float) -> float:
+    """The largest font size up to ``size`` at which ``text`` fits in ``max_width`` (long names)."""
+    width = pdfmetrics.stringWidth(text, FONT, size)
+    return size if width <= max_width else max(8.0, size * max_width / width)
+
+
 def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True) -> bytes:
     """Draw ``doc`` and return the PDF bytes. ``with_qr=False`` exists for the benchmark."""
     _register_fonts()
@@ -262,12 +268,13 @@ def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True)
     c.drawCentredString(W / 2, 292, L["date"])
 
     # Institution and head, with the seal overlapping the end of the head's name.
-    c.setFont(FONT, 17)
+    c.setFont(FONT, _fit(L["institution"], 17, W - 160))
     c.setLineWidth(0.4)
     c.drawCentredString(W / 2, 248, L["institution"], mode=BOLD)
-    c.setFont(FONT, 19)
+    head_size = _fit(L["head"], 19, W - 260)
+    c.setFont(FONT, head_size)
     head_y = 214
-    head_w = pdfmetrics.stringWidth(L["head"], FONT, 19)
+    head_w = pdfmetrics.stringWidth(L["head"], FONT, head_size)
     c.drawCentredString(W / 2, head_y, L["head"], mode=BOLD)
     seal = doc.seal_png or default_seal_png()
     seal_size = 58

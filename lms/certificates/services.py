@@ -141,13 +141,17 @@ _FROM_COURSE = object()
 
 
 def _new_certificate(enrollment, institution, snapshot: dict, *, supersedes=None,
-                     expires_at=_FROM_COURSE) -> Certificate:
+                     expires_at=_FROM_COURSE, issued_at: datetime | None = None,
+                     serial: int | None = None, flush: bool = True) -> Certificate:
     from lms.certificates.pdf import render_certificate
     from lms.certificates.snapshot import verify_url_for
 
-    issued_at = utcnow()
+    issued_at = issued_at or utcnow()
     year = to_kst(issued_at).year
-    serial, number = numbering.next_number(year)
+    if serial is None:
+        serial, number = numbering.next_number(year)
+    else:  # reserved by the caller (cohort issuing) for this year
+        number = numbering.format_number(year, serial)
     code = secrets.token_urlsafe(24)  # 192 bits: unguessable, URL-safe, fits a QR easily
     snapshot = dict(snapshot, verify_url=verify_url_for(code))
     if expires_at is _FROM_COURSE:
@@ -163,7 +167,8 @@ def _new_certificate(enrollment, institution, snapshot: dict, *, supersedes=None
     # Rendered before the INSERT (everything printed is already set), so one row write suffices.
     cert.pdf_sha256 = hashlib.sha256(render_certificate(cert)).hexdigest()
     db.session.add(cert)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return cert
 
 
@@ -226,8 +231,46 @@ def eligible_enrollments(cohort) -> list:
 
 
 def issue_for_cohort(cohort, actor=None) -> list[Certificate]:
-    """Issue certificates for every eligible trainee of ``cohort``; returns the new ones."""
-    return [issue_for_enrollment(e, actor=actor) for e in eligible_enrollments(cohort)]
+    """Issue certificates for every eligible trainee of ``cohort``; returns the new ones.
+
+    The same exactly-once rule as :func:`issue_for_enrollment`, done in bulk for
+    speed: lock all candidate enrollments, skip those that got a certificate
+    meanwhile, reserve exactly that many consecutive numbers with one counter
+    lock, then insert the certificates and audit events in batches.
+    """
+    from lms.accounts.models import User
+    from lms.learning.models import Enrollment
+    from sqlalchemy.orm import selectinload
+
+    candidates = eligible_enrollments(cohort)
+    if not candidates:
+        return []
+    ids = [e.id for e in candidates]
+    locked = db.session.execute(
+        select(Enrollment).where(Enrollment.id.in_(ids)).order_by(Enrollment.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalars().all()
+    done = set(db.session.execute(
+        select(Certificate.enrollment_id).where(Certificate.enrollment_id.in_(ids), Certificate.supersedes_id.is_(None))
+    ).scalars())
+    todo = [e for e in locked if e.id not in done and e.status == "completed"]
+    if not todo:
+        return []
+    # Load the trainees and their companies in two queries instead of two per trainee.
+    db.session.execute(select(User).where(User.id.in_({e.user_id for e in todo}))
+                       .options(selectinload(User.company))).scalars().all()
+    issued_at = utcnow()
+    first = numbering.reserve(to_kst(issued_at).year, len(todo))
+    certs = []
+    for i, e in enumerate(todo):
+        institution = issuing_institution(e)
+        certs.append(_new_certificate(e, institution, build_snapshot(e, institution), issued_at=issued_at,
+                                      serial=first + i, flush=False))
+    db.session.flush()
+    for cert in certs:
+        audit.record(actor, "certificate.issue", cert, number=cert.number, enrollment_id=cert.enrollment_id)
+    db.session.flush()
+    return certs
 
 
 def cohort_certificates(cohort) -> list[Certificate]:

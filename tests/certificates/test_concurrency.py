@@ -66,3 +66,21 @@ def test_racing_issues_of_one_enrollment_make_one_certificate(app, live_db):
     count = db.session.scalar(select(func.count(Certificate.id)).where(Certificate.enrollment_id == enrollment_id))
     assert count == 1
     assert db.session.scalar(select(func.max(CertificateCounter.last_serial))) == 1  # no number burnt
+
+
+def test_cohort_issue_racing_single_issues(app, live_db):
+    cohort = make_cohort()
+    ids = [completed_enrollment(cohort=cohort).id for _ in range(5)]
+    cohort_id = cohort.id
+    db.session.commit()
+
+    def cohort_issue():
+        from lms.labs.models import Cohort
+
+        services.issue_for_cohort(db.session.get(Cohort, cohort_id))
+
+    errors = _run_threads(app, lambda fn, *a: fn(*a), [(cohort_issue,)] + [(_issue, i) for i in ids[:3]])
+    assert not errors, errors
+    certs = db.session.execute(select(Certificate)).scalars().all()
+    assert sorted(c.enrollment_id for c in certs) == sorted(ids)
+    assert sorted(c.serial for c in certs) == list(range(1, 6))
