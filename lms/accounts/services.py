@@ -414,14 +414,15 @@ class LoginLimiter:
     """Counts failed logins per (IP, e-mail) in a sliding window: in-process by
     default, in Redis when LMS_REDIS_URL is set (shared by every worker)."""
 
-    def __init__(self, max_failures: int = 5, window: int = 15 * 60):
+    def __init__(self, max_failures: int = 5, window: int = 15 * 60, name: str = "login"):
+        self.name = name
         self.max_failures = max_failures
         self.window = window
         self._lock = threading.Lock()
         self._hits: dict[str, list[float]] = {}
 
     def _key(self, ip: str, email: str) -> str:
-        return f"lms:login:{ip}:{normalise_email(email)}"
+        return f"lms:{self.name}:{ip}:{normalise_email(email)}"
 
     def _redis(self):
         url = current_app.config.get("REDIS_URL")
@@ -482,3 +483,5 @@ class LoginLimiter:
 
 
 login_limiter = LoginLimiter()
+# Reset mails per (IP, address): stops one visitor from flooding someone's inbox.
+reset_limiter = LoginLimiter(max_failures=5, window=60 * 60, name="reset")

@@ -220,8 +220,11 @@ def profile():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
+        ip, email = _client_ip(), form.email.data
+        if not services.reset_limiter.blocked(ip, email):
+            services.reset_limiter.fail(ip, email)  # counts requests, not failures
+            services.request_password_reset(email)
+            db.session.commit()
         # The same answer whether or not the address is registered.
         flash(_("입력한 주소로 가입된 계정이 있으면 비밀번호 재설정 링크를 보냈습니다. 메일함을 확인해 주세요."), "info")
         return redirect(url_for("accounts.login"))

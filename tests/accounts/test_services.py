@@ -204,3 +204,27 @@ def test_reset_link_survives_logout_elsewhere_but_not_a_password_change():
     services.change_password(user, "password123!", "otherpass1", "otherpass1")
     with pytest.raises(ValidationError, match="이미 사용한"):
         services.user_from_token(token, services.RESET_SALT, 3600)
+
+
+def test_login_limiter_shared_through_redis(app):
+    """With LMS_REDIS_URL set the counter lives in Redis (shared by every worker)."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=1).ping()
+    except Exception:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    old = app.config.get("REDIS_URL")
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", RATELIMIT_ENABLED=True)
+    app.extensions.pop("lms_redis", None)
+    try:
+        a = services.LoginLimiter(max_failures=2, window=30, name="test-shared")
+        b = services.LoginLimiter(max_failures=2, window=30, name="test-shared")  # another "worker"
+        a.reset("10.0.0.1", "r@example.kr")
+        a.fail("10.0.0.1", "r@example.kr")
+        b.fail("10.0.0.1", "r@example.kr")
+        assert a.blocked("10.0.0.1", "r@example.kr") and b.blocked("10.0.0.1", "r@example.kr")
+        a.reset("10.0.0.1", "r@example.kr")
+        assert not b.blocked("10.0.0.1", "r@example.kr")
+    finally:
+        app.config.update(REDIS_URL=old, RATELIMIT_ENABLED=False)
+        app.extensions.pop("lms_redis", None)

@@ -184,3 +184,18 @@ def test_language_switch_persists_for_logged_in_user(app, client):
     other = app.test_client()
     form_login(other, user.email, "password123!")
     assert 'lang="en"' in other.get("/profile").get_data(as_text=True)
+
+
+def test_forgot_password_mails_are_limited(app, client):
+    make_user(email="kim@example.kr")
+    services.reset_limiter.reset("127.0.0.1", "kim@example.kr")
+    app.config["RATELIMIT_ENABLED"] = True
+    try:
+        for _ in range(services.reset_limiter.max_failures + 2):
+            r = client.post("/forgot", data={"email": "kim@example.kr"})
+            assert r.status_code == 302  # same answer every time
+        sent = db.session.execute(select(OutboxMessage).where(OutboxMessage.recipient == "kim@example.kr")).scalars().all()
+        assert len(sent) == services.reset_limiter.max_failures
+    finally:
+        app.config["RATELIMIT_ENABLED"] = False
+        services.reset_limiter.reset("127.0.0.1", "kim@example.kr")
