@@ -38,6 +38,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Remember each phase's outcome so the page fixtures can save a screenshot on failure.
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def _shot_on_failure(request, page) -> None:
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        try:
+            shot(page, f"FAILED-{request.node.name}")
+        except Exception:
+            pass
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,6 +99,36 @@ class LiveServer:
         return [dict(r) for r in rows]
 
 
+# One process prepares the database: importing the app costs seconds on a busy machine,
+# so the same commands a person runs (`flask db upgrade` -- or, while no migration exists
+# yet, db.create_all() -- then `flask reference load` and `flask courses sync`) are
+# invoked through the app's CLI runner instead of three separate `flask` processes.
+BOOTSTRAP = """
+import sys
+from lms import create_app
+from lms.extensions import db
+app = create_app()
+commands = [["reference", "load"], ["courses", "sync"]]
+if {migrations!r}:
+    commands.insert(0, ["db", "upgrade"])
+else:
+    with app.app_context():
+        db.create_all()
+runner = app.test_cli_runner()
+for args in commands:
+    result = runner.invoke(args=args)
+    print("$ flask " + " ".join(args)); print(result.output)
+    if result.exit_code != 0:
+        if result.exception is not None:
+            import traceback; traceback.print_exception(result.exception)
+        sys.exit(result.exit_code or 1)
+"""
+
+
+def _has_migrations() -> bool:
+    return any((REPO / "migrations" / "versions").glob("*.py"))
+
+
 @pytest.fixture(scope="session")
 def live_server(e2e_database):
     port = _free_port()
@@ -95,14 +142,21 @@ def live_server(e2e_database):
     })
     env.pop("LMS_TEST_DATABASE_URL", None)
     server = LiveServer(f"http://127.0.0.1:{port}", env)
-    for cmd in (["db", "upgrade"], ["reference", "load"], ["courses", "sync"]):
-        result = server.flask(*cmd, check=False)
-        assert result.returncode == 0, f"flask {' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}"
+    (REPO / "test-artifacts").mkdir(exist_ok=True)
     log = open(REPO / "test-artifacts" / "e2e-server.log", "w")
+    # Start the server while the database is prepared (it needs no tables to start):
+    # both processes spend most of their start-up importing the app.
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port),
                              "--host", "127.0.0.1", "--no-reload", "--with-threads"],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 30
+    try:
+        result = subprocess.run([sys.executable, "-c", BOOTSTRAP.format(migrations=_has_migrations())],
+                                cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"preparing the database failed:\n{result.stdout}\n{result.stderr}"
+    except BaseException:
+        proc.kill()
+        raise
+    deadline = time.time() + 60
     while time.time() < deadline:
         try:
             urllib.request.urlopen(server.url + "/healthz", timeout=1)
@@ -113,7 +167,7 @@ def live_server(e2e_database):
             time.sleep(0.2)
     else:
         proc.kill()
-        raise RuntimeError("server did not start in 30 s")
+        raise RuntimeError("server did not start in 60 s")
     yield server
     proc.terminate()
     try:
@@ -138,21 +192,23 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
+    _shot_on_failure(request, page)
     context.close()
 
 
 @pytest.fixture
-def phone(browser):
+def phone(browser, request):
     context = browser.new_context(viewport={"width": 360, "height": 800}, locale="ko-KR",
                                   device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
+    _shot_on_failure(request, page)
     context.close()
 
 
@@ -162,3 +218,44 @@ def shot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+DEMO_PASSWORD = "demo1234!"
+
+
+@pytest.fixture(scope="session")
+def demo_data(live_server):
+    """Seed the demo programme once per run (``flask demo seed --trainees 40 --seed 1``).
+
+    The demo accounts trainee@/instructor@/ministry@/admin@demo.kr (password ``demo1234!``)
+    exist afterwards; seeding is skipped when they already do (``--if-empty`` is not used
+    because journeys that ran earlier in the session have created users of their own).
+    """
+    engine = sa.create_engine(normalise_db_url(live_server.env["LMS_DATABASE_URL"]))
+    with engine.connect() as conn:
+        seeded = conn.execute(sa.text("SELECT 1 FROM users WHERE email = 'admin@demo.kr'")).first()
+    engine.dispose()
+    if not seeded:
+        result = live_server.flask("demo", "seed", "--trainees", "40", "--seed", "1", "--quiet", check=False)
+        assert result.returncode == 0, f"flask demo seed failed:\n{result.stdout}\n{result.stderr}"
+    return live_server
+
+
+def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the login form and wait until the app has navigated away from it."""
+    page.goto(base_url + "/login")
+    page.get_by_label("이메일").fill(email)
+    page.get_by_label("비밀번호", exact=True).fill(password)
+    page.locator("form").get_by_role("button", name="로그인").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def logout(page) -> None:
+    """Press the header's 로그아웃 button (a POST form)."""
+    page.get_by_role("button", name="로그아웃").click()
+    page.wait_for_load_state()
+
+
+def no_horizontal_overflow(page, width: int = 360) -> int:
+    """The page's scroll width (asserted <= width by callers)."""
+    return page.evaluate("document.documentElement.scrollWidth")
