@@ -19,7 +19,7 @@ from lms.core.authz import get_for, policy
 from lms.core.db import utcnow
 from lms.core.tabular import csv_bytes, xlsx_bytes
 from lms.core.timeutil import kst_to_utc, to_kst
-from lms.errors import DomainError, ImportRejected, NotFound
+from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
 from lms.labs import booking as booking_svc
 from lms.labs import services as svc
@@ -291,7 +291,7 @@ def roster_confirm(cohort_id: int):
         preview = roster.RosterPreview(filename="", rows=[], errors=exc.errors)
         flash(str(exc.message), "error")
         return render_template("labs/roster_preview.html", cohort=c, preview=preview), 400
-    except NotFound as exc:
+    except DomainError as exc:  # NotFound (stale token) or a clash found while writing
         db.session.rollback()
         _flash_error(exc)
         return redirect(url_for("labs.cohort", cohort_id=c.id))
