@@ -401,7 +401,15 @@ STATUS_LABELS = {
 STATUS_BADGES = {"valid": "badge-ok", "expired": "badge-warn", "revoked": "badge-err", "superseded": "badge-info"}
 
 
+def _my_certificate_rows():
+    """(certificate, status) of the logged-in user, for ``certificates/_dashboard.html``."""
+    if not current_user.is_authenticated:
+        return []
+    return [(c, services.status_of(c)) for c in services.certificates_of(current_user)]
+
+
 @bp.app_context_processor
 def _status_helpers():
     return {"cert_status_label": lambda s: str(STATUS_LABELS.get(s, s)),
-            "cert_status_badge": lambda s: STATUS_BADGES.get(s, "badge-info")}
+            "cert_status_badge": lambda s: STATUS_BADGES.get(s, "badge-info"),
+            "my_certificate_rows": _my_certificate_rows}

@@ -261,3 +261,15 @@ def test_cli_issue_for_cohort(app, cohort):
     r = app.test_cli_runner().invoke(args=["certificates", "issue", "--cohort", str(cohort.id)])
     assert r.exit_code == 0, r.output
     assert len(services.cohort_certificates(cohort)) == 1
+
+
+def test_dashboard_partial_lists_own_certificates(app, client, cert):
+    from flask import render_template
+
+    login(client, cert.user)
+    with app.test_request_context("/"):
+        from flask_login import login_user
+
+        login_user(cert.user)
+        html = render_template("certificates/_dashboard.html")
+    assert cert.snapshot["course_title_ko"] in html and f"/certificates/{cert.number}.pdf" in html
