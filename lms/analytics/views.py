@@ -2,7 +2,8 @@
 and month closing (admins), and the instructors' analytics of their own cohorts."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -82,6 +83,18 @@ def pairs(table: dict, key: str) -> list[tuple[str, object]]:
     return list(zip([str(v) for v in column(table, "label")], column(table, key)))
 
 
+def _sections(ctx: dict) -> Markup:
+    """The charts and tables, rendered once per (audience, filters, locale, data generation):
+    a few thousand cells are the bulk of the page, so a cached load skips rendering them."""
+    from flask_babel import get_locale
+
+    from lms.analytics import cache
+
+    key = f"html:{ctx['audience']}:{get_locale()}:{ctx['filters'].cache_key()}"
+    ttl = current_app.config.get("ANALYTICS_CACHE_TTL", services.RESULT_TTL)
+    return Markup(cache.cached(key, ttl, lambda: render_template("analytics/_sections.html", **ctx)))
+
+
 def _context(filters: Filters, data: dict, *, audience: str) -> dict:
     from datetime import datetime
 
@@ -103,6 +116,7 @@ def dashboard():
     ctx = _context(filters, data, audience="ministry")
     ctx.update(form=_filter_form(filters), closed=services.closed_month_changes(),
                export_endpoint="analytics.export")
+    ctx["sections_html"] = _sections(ctx)
     if current_user.role == "admin":
         target = services.get_target()
         ctx["target_form"] = TargetForm(data={"target_count": target.target_count, "target_date": target.target_date})
@@ -189,6 +203,7 @@ def instructor():
     ctx = _context(filters, data, audience="instructor")
     ctx.update(form=_filter_form(filters), trainees=services.instructor_trainee_rows(cohort_ids, filters),
                export_endpoint="analytics.instructor_export", closed=[])
+    ctx["sections_html"] = _sections(ctx)
     db.session.commit()
     return render_template("analytics/dashboard.html", **ctx)
 
