@@ -34,14 +34,16 @@ def main() -> int:
     ap.add_argument("--database-url", default=os.environ.get("LMS_DATABASE_URL"), required=not os.environ.get("LMS_DATABASE_URL"))
     ap.add_argument("--seed", type=int, default=0, help="seed N demo trainees when the database is empty")
     ap.add_argument("--cached-runs", type=int, default=20)
+    ap.add_argument("--sequential", action="store_true", help="PostgreSQL: load with one connection, not in parallel")
     args = ap.parse_args()
 
     from lms import create_app
     from lms.config import normalise_db_url
     from lms.extensions import db
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": normalise_db_url(args.database_url),
-                      "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost", "RATELIMIT_ENABLED": False})
+    app = create_app({"TESTING": False, "SECRET_KEY": "bench-secret-not-dev", "SQLALCHEMY_DATABASE_URI": normalise_db_url(args.database_url),
+                      "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost", "RATELIMIT_ENABLED": False,
+                      "ANALYTICS_PARALLEL_LOAD": not args.sequential})
     import sqlalchemy as sa
 
     from lms.accounts.models import User

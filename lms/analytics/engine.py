@@ -60,20 +60,49 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str, default)
     return out.where(out.notna(), default)
 
 
+def _run_loaders(loaders: dict) -> dict:
+    """Run the SQL loaders. On PostgreSQL (outside tests) they run in parallel threads,
+    each on its own pooled connection, so the server's scans overlap with the
+    client's row parsing; SQLite (one writer lock taken at BEGIN in lms.core.db)
+    and tests (one rolled-back transaction) read sequentially on the session."""
+    from flask import current_app
+
+    from lms.extensions import db
+
+    flag = str(current_app.config.get("ANALYTICS_PARALLEL_LOAD", "1")).lower() not in ("0", "false", "no", "off")
+    parallel = db.engine.dialect.name == "postgresql" and not current_app.testing and flag
+    if not parallel:
+        return {name: fn() for name, fn in loaders.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = current_app._get_current_object()
+
+    def run(fn):
+        with app.app_context():
+            with db.engine.connect() as conn:
+                token = queries._conn.set(conn)
+                try:
+                    return fn()
+                finally:
+                    queries._conn.reset(token)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(run, fn) for name, fn in loaders.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
 def load_base() -> Base:
     """Load and enrich the base frames (the only database work of the engine)."""
     from lms.extensions import db
 
     db.session.flush()  # rows are read on the session's connection, past the ORM's autoflush
     t0 = time.perf_counter()
-    enr = queries.load_enrollments()
-    users = queries.load_trainees()
-    certs = queries.load_certificates()
-    theory = queries.load_theory()
-    practicals = queries.load_practicals()
-    needs = queries.load_module_needs()
-    labs = queries.load_labs()
-    dims = queries.load_dimensions()
+    loaders = {"enr": queries.load_enrollments, "users": queries.load_trainees, "certs": queries.load_certificates,
+               "theory": queries.load_theory, "practicals": queries.load_practicals,
+               "needs": queries.load_module_needs, "labs": queries.load_labs, "dims": queries.load_dimensions}
+    frames = _run_loaders(loaders)
+    enr, users, certs, theory = frames["enr"], frames["users"], frames["certs"], frames["theory"]
+    practicals, needs, labs, dims = frames["practicals"], frames["needs"], frames["labs"], frames["dims"]
     t1 = time.perf_counter()
 
     companies = dims["companies"]

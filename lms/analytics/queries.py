@@ -22,6 +22,8 @@ type would dominate the load time.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
@@ -30,17 +32,27 @@ from lms.core.db import utcnow
 from lms.extensions import db
 
 THEORY_KINDS = ("lesson", "quiz")
+
+# The connection a loader reads from: the request session's by default; a
+# parallel load (engine.load_base on PostgreSQL) gives each thread its own.
+_conn: ContextVar = ContextVar("analytics_conn", default=None)
+
+
+def _connection():
+    conn = _conn.get()
+    return conn if conn is not None else db.session.connection()
 ATTENDED = ("present", "late", "early_leave")
 
 
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+    return db.engine.dialect.name
 
 
 def epoch(col):
     """Seconds since 1970 (UTC) as a float, or NULL. Stored UTC on both databases."""
     if _dialect() == "postgresql":
-        return sa.extract("epoch", col)
+        # float8, not numeric: psycopg would build a Decimal per value.
+        return sa.cast(sa.extract("epoch", col), sa.Float)
     # Whole seconds are enough for monthly and daily figures.
     return sa.cast(sa.func.strftime("%s", col), sa.Float)
 
@@ -64,7 +76,7 @@ def _frame(stmt, columns: list[str], dtypes: dict) -> pd.DataFrame:
     # row processing (which costs more than the query for a few hundred thousand rows).
     # Rows are fetched from the DBAPI cursor as plain tuples (all numbers), which
     # numpy converts in C; SQLAlchemy Row objects would be converted one by one.
-    result = db.session.connection().execute(stmt)
+    result = _connection().execute(stmt)
     rows = result.cursor.fetchall()
     result.close()
     if not rows:
@@ -219,7 +231,7 @@ def load_dimensions() -> dict[str, pd.DataFrame]:
     from lms.orgs.models import Company, CompanySize, Institution, Region, RootTechnology
 
     def q(stmt, cols):
-        rows = db.session.execute(stmt).all()
+        rows = _connection().execute(stmt).all()
         return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
 
     return {
