@@ -241,11 +241,19 @@ def demo_data(live_server):
     return live_server
 
 
+def label(text: str):
+    """Match a form label exactly, with or without the required-field star the form macro
+    puts inside the <label> (its aria-hidden star still counts in Playwright's label text)."""
+    import re
+
+    return re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$")
+
+
 def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the login form and wait until the app has navigated away from it."""
     page.goto(base_url + "/login")
-    page.get_by_label("이메일").fill(email)
-    page.get_by_label("비밀번호", exact=True).fill(password)
+    page.get_by_label(label("이메일")).fill(email)
+    page.get_by_label(label("비밀번호")).fill(password)
     page.locator("form").get_by_role("button", name="로그인").click()
     page.wait_for_url(lambda url: "/login" not in url)
 

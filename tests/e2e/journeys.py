@@ -13,6 +13,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from .conftest import label
+
 REPO = Path(__file__).resolve().parents[2]
 COURSES = REPO / "courses"
 
@@ -51,10 +53,10 @@ def register(page: Page, base: str, name: str, email: str, password: str) -> Non
     page.goto(base + "/register")
     expect(page.get_by_role("heading", name="회원가입", level=1)).to_be_visible()
     form = page.locator("main form")
-    form.get_by_label("이름", exact=True).fill(name)
-    form.get_by_label("이메일", exact=True).fill(email)
-    form.get_by_label("비밀번호", exact=True).fill(password)
-    form.get_by_label("비밀번호 확인").fill(password)
+    form.get_by_label(label("이름")).fill(name)
+    form.get_by_label(label("이메일")).fill(email)
+    form.get_by_label(label("비밀번호")).fill(password)
+    form.get_by_label(label("비밀번호 확인")).fill(password)
     form.get_by_label("[필수] 이용약관에 동의합니다.").check()
     form.get_by_label("[필수] 개인정보 수집·이용에 동의합니다.").check()
     expect(form.get_by_label("[선택] 마케팅 정보 수신에 동의합니다.")).not_to_be_checked()
@@ -153,8 +155,8 @@ def invitation_link(live_server, email: str) -> str:
 def accept_invitation(page: Page, link: str, password: str) -> None:
     """Open the mailed link, set a password; the app signs the trainee in."""
     page.goto(link)
-    page.get_by_label("새 비밀번호", exact=True).fill(password)
-    page.get_by_label("비밀번호 확인").fill(password)
+    page.get_by_label(label("새 비밀번호")).fill(password)
+    page.get_by_label(label("비밀번호 확인")).fill(password)
     page.locator("main form").get_by_role("button", name="비밀번호 설정").click()
     page.wait_for_url(lambda url: "/invite/" not in url)
 
@@ -229,7 +231,7 @@ def sign_off(page: Page, session_url: str, trainee_name: str, note: str = "") ->
     items = page.locator(".check-item")
     assert items.count() >= 5, "the checklist should have at least 5 items"
     for i in range(items.count()):
-        items.nth(i).get_by_label("통과", exact=True).check()
+        items.nth(i).get_by_label(label("통과")).check()
     page.get_by_label("종합 판정").select_option(label="합격")
     if note:
         page.get_by_label("메모").fill(note)
@@ -264,3 +266,39 @@ def end_session_in_the_past(live_server, session_url: str) -> None:
                          .values(starts_at=new_end - (ends - starts), ends_at=new_end))
     finally:
         engine.dispose()
+
+
+def future_day(days_ahead: int) -> tuple[str, str]:
+    """A day ``days_ahead`` after today (KST): (ISO date for the form, how the booking list shows it)."""
+    from datetime import datetime, timedelta, timezone
+
+    day = (datetime.now(timezone(timedelta(hours=9))) + timedelta(days=days_ahead)).date()
+    return day.isoformat(), f"{day.month}월 {day.day}일"
+
+
+def qr_urls_in_pdf(data: bytes) -> list[str] | None:
+    """The URLs in the QR codes on the PDF's first page, decoded like a phone camera would.
+
+    Renders the page with poppler's ``pdftoppm`` (rasterised, so the drawn path is what is
+    read) and decodes the image with zxing-cpp. Returns None when either is missing (the
+    caller then falls back to the printed verification code).
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    try:
+        import zxingcpp
+        from PIL import Image
+    except ImportError:
+        return None
+    if shutil.which("pdftoppm") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "doc.pdf"
+        pdf.write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf), str(Path(tmp) / "page")],
+                       check=True, timeout=60)
+        png = next(Path(tmp).glob("page*.png"))
+        with Image.open(png) as img:
+            return [r.text for r in zxingcpp.read_barcodes(img)]

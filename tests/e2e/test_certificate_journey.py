@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from .conftest import login, shot
 from .journeys import (answer_quiz, book_first_session, complete_lesson, course_info, end_session_in_the_past,
-                       enroll, module_slugs, open_module, register, schedule_session, sign_off,
-                       take_attendance_all_present)
+                       enroll, future_day, module_slugs, open_module, qr_urls_in_pdf, register, schedule_session,
+                       sign_off, take_attendance_all_present)
 
 CODE = "SF101"
 LAB = "창원 스마트랩"
@@ -50,8 +50,10 @@ def test_completion_certificate_verification_and_revocation(page, browser, demo_
     ictx, instructor = _new_page(browser)
     try:
         login(instructor, base, "instructor@demo.kr")
-        session_url = schedule_session(instructor, base, LAB, f"{CODE} · {practical}", "2027-06-15", "09:00", "15:00")
-        book_first_session(page, base, learn, practical, "6월 15일")
+        # An evening slot weeks ahead, clear of the demo's daytime sessions in the same room.
+        day, shown = future_day(45)
+        session_url = schedule_session(instructor, base, LAB, f"{CODE} · {practical}", day, "18:00", "22:00")
+        book_first_session(page, base, learn, practical, shown)
 
         # The session takes place; attendance, then the sign-off completes the course.
         end_session_in_the_past(demo_data, session_url)
@@ -87,10 +89,16 @@ def test_completion_certificate_verification_and_revocation(page, browser, demo_
     share = page.locator("input.cert-share").first.input_value()
     assert share.endswith("/verify/" + code), (share, code)
 
-    # Anyone opening the verification URL sees 유효 (in a fresh browser, not logged in).
+    # The QR code on the PDF, read like a phone camera would, leads to /verify/<code>.
+    qr = qr_urls_in_pdf(data)
+    if qr is not None:
+        assert qr == [f"{base}/verify/{code}"], f"the QR code encodes {qr}"
+    verify_url = qr[0] if qr else f"{base}/verify/{code}"
+
+    # Anyone opening it sees 유효 (a fresh browser, not logged in).
     vctx, visitor = _new_page(browser)
     try:
-        visitor.goto(f"{base}/verify/{code}")
+        visitor.goto(verify_url)
         expect(visitor.get_by_role("heading", name="유효한 수료증입니다.")).to_be_visible()
         expect(visitor.get_by_text(number)).to_be_visible()
         expect(visitor.get_by_text(info["title_ko"])).to_be_visible()

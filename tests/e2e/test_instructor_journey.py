@@ -8,8 +8,8 @@ import re
 from playwright.sync_api import expect
 
 from .conftest import login, logout, shot
-from .journeys import (accept_invitation, book_first_session, course_info, enrollment_url, import_roster,
-                       invitation_link, module_slugs, open_cohort, schedule_session, sign_off,
+from .journeys import (accept_invitation, book_first_session, course_info, enrollment_url, future_day,
+                       import_roster, invitation_link, module_slugs, open_cohort, schedule_session, sign_off,
                        take_attendance_all_present)
 
 CODE = "SF101"
@@ -61,7 +61,8 @@ def test_instructor_runs_a_cohort(page, browser, demo_data, tmp_path):
     expect(page.get_by_text("이미 모두 등록되어 있어 바뀔 것이 없습니다.")).to_be_visible()
 
     # Schedule a session of the SF101 practical in the demo lab.
-    session_url = schedule_session(page, base, LAB, f"{CODE} · {practical}", "2027-06-14", "10:00", "16:00",
+    day, shown = future_day(44)  # an evening slot weeks ahead, clear of the demo's daytime sessions
+    session_url = schedule_session(page, base, LAB, f"{CODE} · {practical}", day, "18:00", "22:00",
                                    capacity=12, cohort_label=COHORT)
     expect(page.get_by_role("heading", name=practical, level=1)).to_be_visible()
     expect(page.get_by_text("예약한 훈련생이 없습니다.")).to_be_visible()
@@ -76,7 +77,7 @@ def test_instructor_runs_a_cohort(page, browser, demo_data, tmp_path):
         expect(tpage.get_by_role("heading", name="내 학습", level=1)).to_be_visible()
         expect(tpage.get_by_text(course_info(CODE)["title_ko"]).first).to_be_visible()
         learn = enrollment_url(tpage, base, CODE)
-        book_first_session(tpage, base, learn, practical, "6월 14일")
+        book_first_session(tpage, base, learn, practical, shown)
         shot(tpage, "instructor-05-trainee-booked")
         tpage.goto(base + "/labs/bookings")
         expect(tpage.get_by_text(practical).first).to_be_visible()

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from playwright.sync_api import expect
 
-from .conftest import login, logout, shot
+from .conftest import label, login, logout, shot
 from .journeys import course_info
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -39,7 +39,7 @@ def test_ministry_dashboard_filter_exports_and_report(page, demo_data):
     shot(page, "ministry-01-dashboard")
 
     # Filter by course: the URL keeps it, so a reload (or a shared link) shows the same view.
-    course_select = page.get_by_label("과정", exact=True)
+    course_select = page.get_by_label(label("과정"))
     option = course_select.locator("option").filter(has_text=title).first
     course_select.select_option(value=option.get_attribute("value"))
     page.get_by_role("button", name="적용").click()
@@ -47,7 +47,7 @@ def test_ministry_dashboard_filter_exports_and_report(page, demo_data):
     chosen = parse_qs(urlparse(page.url).query)["course"][0]
     assert chosen
     page.reload()
-    expect(page.get_by_label("과정", exact=True)).to_have_value(chosen)
+    expect(page.get_by_label(label("과정"))).to_have_value(chosen)
     filtered_url = page.url
     shot(page, "ministry-02-filtered")
 
