@@ -111,14 +111,15 @@ def _bar_chart(table: dict, value_col: str, limit: int = 12) -> Drawing | None:
     if not numeric:
         return None
     h = 12 + 14 * len(numeric)
-    d = Drawing(170 * mm, h + 10)
+    d = Drawing(170 * mm, h + 26)  # room under the bars for the value axis labels
     bc = HorizontalBarChart()
-    bc.x, bc.y, bc.width, bc.height = 110, 5, 170 * mm - 130, h
+    bc.x, bc.y, bc.width, bc.height = 110, 20, 170 * mm - 130, h
     bc.data = [[v for _, v in reversed(numeric)]]
     bc.categoryAxis.categoryNames = [l for l, _ in reversed(numeric)]
     bc.categoryAxis.labels.fontName = FONT
     bc.categoryAxis.labels.fontSize = 7.5
     bc.valueAxis.labels.fontName = FONT
+    bc.valueAxis.labels.fontSize = 7
     bc.valueAxis.valueMin = 0
     bc.bars[0].fillColor = colors.HexColor("#1d4ed8")
     d.add(bc)
