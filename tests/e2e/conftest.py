@@ -28,7 +28,7 @@ from lms.config import normalise_db_url
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=ko-KR"]
 SHOTS = REPO / "test-artifacts" / "screenshots"
 
 

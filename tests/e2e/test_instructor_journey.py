@@ -40,9 +40,19 @@ def test_instructor_runs_a_cohort(page, browser, demo_data, tmp_path):
     page.goto(base + "/instructor")
     shot(page, "instructor-01-dashboard")
 
-    # Roster: preview first (2 new accounts), then confirm.
+    # A file without the 이메일 column is refused with a Korean message, naming the column.
     open_cohort(page, base, COHORT)
     shot(page, "instructor-02-cohort")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("이름,휴대전화\n홍길동,010-0000-0000\n".encode("utf-8-sig"))
+    import_roster(page, bad)
+    expect(page.get_by_role("alert")).to_contain_text("가져올 수 없습니다")
+    expect(page.locator("main table")).to_contain_text("필수 열이 없습니다")
+    shot(page, "instructor-03a-roster-error")
+    page.get_by_role("link", name="다시 올리기").click()
+    page.wait_for_load_state()
+
+    # Roster: preview first (2 new accounts), then confirm.
     import_roster(page, roster)
     stats = page.locator(".stats")
     expect(stats.locator(".card").filter(has_text="새로 만들 계정").locator(".stat")).to_have_text("2")
