@@ -142,8 +142,6 @@ def load_base() -> Base:
     enr = enr.drop(columns=["theory_done", "practical_done", "theory_need", "practical_need"])
 
     # The first certificate of each enrollment (renewals/reissues point back via supersedes_id).
-    enr["status"] = pd.Categorical.from_codes(enr["status"].clip(lower=0).astype("int8"),
-                                              categories=["active", "completed", "withdrawn"])
     if not certs.empty:
         first = certs.groupby("enrollment_id", sort=False)["issued_at"].min()
         enr["cert_at"] = enr["enrollment_id"].map(first)

@@ -53,7 +53,12 @@ def epoch(col):
     if _dialect() == "postgresql":
         # float8, not numeric: psycopg would build a Decimal per value.
         return sa.cast(sa.extract("epoch", col), sa.Float)
-    # Whole seconds are enough for monthly and daily figures.
+    # Whole seconds are enough for monthly and daily figures; unixepoch() (SQLite
+    # 3.38+) is cheaper than strftime('%s').
+    import sqlite3
+
+    if sqlite3.sqlite_version_info >= (3, 38, 0):
+        return sa.func.unixepoch(col)
     return sa.cast(sa.func.strftime("%s", col), sa.Float)
 
 
@@ -108,18 +113,16 @@ def _empty_dtype(kind):
     return {"id": "int32", "ts": "float64", "int": "int64"}.get(kind, "object")
 
 
-STATUS_CODES = {"active": 0, "completed": 1, "withdrawn": 2}
-
 
 def load_enrollments() -> pd.DataFrame:
     from lms.learning.models import Enrollment as E
 
-    status = sa.case(*[(E.status == k, v) for k, v in STATUS_CODES.items()], else_=-1)
+    # No status column: figures use completed_at (completion) and the certificates.
     stmt = sa.select(E.id, E.user_id, E.course_id, _n(E.cohort_id), _n(E.programme_id), _n(E.sponsor_company_id),
-                     status, _ts(E.enrolled_at), _ts(E.completed_at))
+                     _ts(E.enrolled_at), _ts(E.completed_at))
     cols = ["enrollment_id", "user_id", "course_id", "cohort_id", "programme_id", "sponsor_id",
-            "status", "enrolled_at", "completed_at"]
-    return _frame(stmt, cols, dict(zip(cols, ["id"] * 7 + ["ts", "ts"])))
+            "enrolled_at", "completed_at"]
+    return _frame(stmt, cols, dict(zip(cols, ["id"] * 6 + ["ts", "ts"])))
 
 
 def load_trainees() -> pd.DataFrame:
@@ -134,12 +137,15 @@ def load_certificates() -> pd.DataFrame:
     """One row per certificate; ``superseded_at`` is when a replacing certificate was issued."""
     from lms.certificates.models import Certificate as C
 
-    newer = sa.orm.aliased(C)
-    stmt = (sa.select(C.enrollment_id, C.user_id, _ts(C.issued_at), _ts(C.expires_at),
-                      _ts(C.revoked_at), _ts(newer.issued_at), _n(C.supersedes_id))
-            .outerjoin(newer, newer.supersedes_id == C.id))
-    cols = ["enrollment_id", "user_id", "issued_at", "expires_at", "revoked_at", "superseded_at", "supersedes_id"]
-    return _frame(stmt, cols, dict(zip(cols, ["id"] * 2 + ["ts"] * 4 + ["id"])))
+    stmt = sa.select(C.id, C.enrollment_id, C.user_id, _ts(C.issued_at), _ts(C.expires_at),
+                     _ts(C.revoked_at), _n(C.supersedes_id))
+    cols = ["certificate_id", "enrollment_id", "user_id", "issued_at", "expires_at", "revoked_at", "supersedes_id"]
+    certs = _frame(stmt, cols, dict(zip(cols, ["id"] * 3 + ["ts"] * 3 + ["id"])))
+    # superseded_at = issue time of the certificate that replaced this one (a pandas
+    # lookup is cheaper than a self-join in SQL).
+    repl = certs.loc[certs["supersedes_id"] >= 0, ["supersedes_id", "issued_at"]]
+    certs["superseded_at"] = certs["certificate_id"].map(pd.Series(repl["issued_at"].to_numpy(), index=repl["supersedes_id"].to_numpy()))
+    return certs
 
 
 def load_theory() -> pd.DataFrame:
@@ -202,23 +208,28 @@ def load_labs() -> pd.DataFrame:
     now = utcnow()
     sessions = (sa.select(LS.id, LS.lab_id, kst_day(LS.starts_at), M.course_id, _n(LS.cohort_id), LS.capacity)
                 .join(M, M.id == LS.module_id).where(LS.cancelled_at.is_(None), LS.ends_at <= now))
-    attended = sa.case((A.status.in_(ATTENDED), 1), else_=0)
-    excused = sa.case((A.status == "excused", 1), else_=0)
-    noshow = sa.case((sa.or_(A.id.is_(None), A.status == "absent"), 1), else_=0)
-    bookings = (sa.select(B.session_id, sa.func.count(), sa.func.sum(attended), sa.func.sum(excused), sa.func.sum(noshow))
-                .select_from(B).outerjoin(A, sa.and_(A.session_id == B.session_id, A.user_id == B.user_id))
-                .where(B.status == "booked").group_by(B.session_id))
+    # Two plain GROUP BYs on indexed session_id columns instead of joining attendance
+    # to bookings: no-shows are then booked - attended - excused (attendance is only
+    # recorded for booked trainees; a walk-in would only lower the no-show count).
+    bookings = (sa.select(B.session_id, sa.func.count()).where(B.status == "booked").group_by(B.session_id))
+    attendance = (sa.select(A.session_id, sa.func.sum(sa.case((A.status.in_(ATTENDED), 1), else_=0)),
+                            sa.func.sum(sa.case((A.status == "excused", 1), else_=0)))
+                  .group_by(A.session_id))
     newer = sa.orm.aliased(S)
     signoffs = (sa.select(S.session_id, sa.func.count(), sa.func.sum(sa.case((S.outcome == "passed", 1), else_=0)))
                 .where(S.session_id.is_not(None), ~sa.exists().where(newer.supersedes_id == S.id))
                 .group_by(S.session_id))
     f1 = _frame(sessions, ["session_id", "lab_id", "day", "course_id", "cohort_id", "seats"],
                 {"session_id": "id", "lab_id": "id", "day": "int", "course_id": "id", "cohort_id": "id", "seats": "int"})
-    f2 = _frame(bookings, ["session_id", "booked", "attended", "excused", "noshow"],
-                {"session_id": "id", "booked": "int", "attended": "int", "excused": "int", "noshow": "int"})
+    f2 = _frame(bookings, ["session_id", "booked"], {"session_id": "id", "booked": "int"})
+    f2b = _frame(attendance, ["session_id", "attended", "excused"], {"session_id": "id", "attended": "int", "excused": "int"})
     f3 = _frame(signoffs, ["session_id", "signoffs", "passed"], {"session_id": "id", "signoffs": "int", "passed": "int"})
-    out = f1.merge(f2, on="session_id", how="left").merge(f3, on="session_id", how="left")
+    out = (f1.merge(f2, on="session_id", how="left").merge(f2b, on="session_id", how="left")
+             .merge(f3, on="session_id", how="left"))
     out["sessions"] = 1
+    for c in ("booked", "attended", "excused"):
+        out[c] = out[c].fillna(0)
+    out["noshow"] = (out["booked"] - out["attended"] - out["excused"]).clip(lower=0)
     value_cols = ["sessions", "seats", "booked", "attended", "excused", "noshow", "signoffs", "passed"]
     out[value_cols] = out[value_cols].fillna(0).astype("int64")
     return out
