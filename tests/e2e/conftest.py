@@ -1,10 +1,16 @@
 """Browser tests: the real app in its own process and database, driven by
 Debian's Chromium through Python Playwright.
 
-The server is started with the same commands a person uses (``flask db upgrade``,
+The server is started with the same commands a person uses (``flask db upgrade``
+-- or ``db.create_all()`` while migrations/versions holds no migration yet --,
 ``flask reference load``, ``flask courses sync``, then serving), on a free port,
 against a fresh SQLite file or a fresh PostgreSQL database when
-``LMS_TEST_DATABASE_URL`` is set.
+``LMS_TEST_DATABASE_URL`` is set. ``demo_data`` adds ``flask demo seed --trainees 40
+--seed 1`` for the journeys that use the demo accounts (``demo1234!``).
+
+Screenshots go to test-artifacts/screenshots/ (``shot()``, and ``FAILED-<test>.png``
+when a test using ``page``/``phone`` fails); the server's log to
+test-artifacts/e2e-server.log.
 """
 from __future__ import annotations
 
