@@ -8,9 +8,9 @@ import re
 from playwright.sync_api import expect
 
 from .conftest import login, logout, shot
-from .journeys import (accept_invitation, book_first_session, course_info, enrollment_url, future_day,
-                       import_roster, invitation_link, module_slugs, open_cohort, schedule_session, sign_off,
-                       take_attendance_all_present)
+from .journeys import (accept_invitation, book_first_session, course_info, end_session_in_the_past,
+                       enrollment_url, future_day, import_roster, invitation_link, module_slugs, open_cohort,
+                       schedule_session, sign_off, take_attendance_all_present)
 
 CODE = "SF101"
 COHORT = "2026-2기"          # the demo instructor's cohort (SF101 among its courses)
@@ -94,7 +94,8 @@ def test_instructor_runs_a_cohort(page, browser, demo_data, tmp_path):
     finally:
         tctx.close()
 
-    # Attendance from the session roster: everyone present in one click.
+    # The session day comes; attendance from the session roster: everyone present in one click.
+    end_session_in_the_past(demo_data, session_url)
     take_attendance_all_present(page, session_url, trainee[0])
     row = page.locator("table.attendance tr").filter(has_text=trainee[0])
     expect(row.get_by_label("출결")).to_have_value("present")
