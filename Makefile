@@ -21,7 +21,7 @@ migrate: install
 seed: migrate
 	$(FLASK) reference load
 	$(FLASK) courses sync
-	$(FLASK) demo seed --if-empty --trainees 300 --seed 42
+	$(FLASK) demo seed --if-empty --trainees 300 --seed 42 --today now
 
 run: seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
