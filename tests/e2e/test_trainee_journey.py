@@ -73,10 +73,14 @@ def test_visitor_registers_learns_and_passes_quiz(page, live_server):
     page.goto(base + "/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_text(info["title_en"]).first).to_be_visible()
+    hangul = re.findall(r"[가-힣]+", page.locator("main").inner_text())
+    assert not hangul, f"Korean left on the English catalogue: {hangul[:10]}"
     page.goto(f"{base}/courses/{CODE}")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name=info["title_en"], level=1)).to_be_visible()
     expect(page.locator("header").get_by_role("button", name="Log out")).to_be_visible()
+    hangul = re.findall(r"[가-힣]+", page.locator("main").inner_text())
+    assert not hangul, f"Korean left on the English course page: {hangul[:10]}"
     shot(page, "trainee-07-course-english")
     page.get_by_role("link", name="한국어").click()
     page.wait_for_load_state()
