@@ -77,6 +77,11 @@ def test_ministry_dashboard_filter_exports_and_report(page, demo_data):
     reader = PdfReader(io.BytesIO(pdf_bytes))
     assert len(reader.pages) >= 1
     report_text = "".join(p.extract_text() or "" for p in reader.pages)
+    month = re.search(r"monthly-report-(\d{4})-(\d{2})\.pdf", pdf_name)
+    assert month, pdf_name
+    assert "월간 통계 보고서" in report_text
+    assert f"{int(month.group(1))}년 {int(month.group(2))}월" in report_text
+    assert "주요 지표" in report_text
     assert not EMAIL_RE.search(report_text), "the monthly report contains an e-mail address"
     logout(page)
 
