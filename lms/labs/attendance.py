@@ -2,6 +2,8 @@
 excused, with minutes attended; "all present" first, then the exceptions."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -40,6 +42,10 @@ def record_attendance(session: LabSession, actor, entries: dict[int, tuple[str, 
     is validated first so a bad row changes nothing."""
     from lms.labs.booking import session_roster
 
+    # Attendance is a record of what happened: it opens when the session's
+    # check-in opens (15 minutes before the start), never for a future session.
+    if utcnow() < session.starts_at - timedelta(minutes=15):
+        raise ValidationError(_("아직 시작하지 않은 세션의 출결은 기록할 수 없습니다."))
     roster = {b.user_id: b for b in session_roster(session)}
     total = session_minutes(session)
     clean: dict[int, tuple[str, int]] = {}

@@ -152,3 +152,12 @@ def test_checkin_and_attendance_views(world, client):
     assert "출결을 저장했습니다" in r.text
     a = db.session.query(Attendance).filter_by(session_id=s.id, user_id=user.id).one()
     assert (a.status, a.minutes, a.method) == ("early_leave", 60, "manual")
+
+
+def test_attendance_cannot_be_recorded_for_a_session_that_has_not_started(world):
+    s = _past_session(world, days_ago=-30)  # a month ahead
+    a, ea = enrolled_trainee(world)
+    _book_past(s, a, ea)
+    with pytest.raises(ValidationError, match="시작하지 않은"):
+        att.mark_all_present(s, world.instructor)
+    assert att.attendance_map(s) == {}
