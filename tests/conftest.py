@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -29,15 +30,15 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 
 
-def _make_database() -> tuple[str, callable]:
-    """Return (url, drop) for a fresh database on the configured server."""
+def make_database(prefix: str = "lms_test") -> tuple[str, callable]:
+    """Return (url, drop) for a fresh, empty database: a SQLite file in a temporary
+    folder, or ``<prefix>_<random>`` on the server LMS_TEST_DATABASE_URL names."""
     server_url = os.environ.get("LMS_TEST_DATABASE_URL")
     if not server_url:
-        tmp = tempfile.mkdtemp(prefix="lms-test-")
-        path = Path(tmp) / "test.sqlite3"
-        return f"sqlite:///{path}", lambda: None
+        tmp = tempfile.mkdtemp(prefix=prefix.replace("_", "-") + "-")
+        return f"sqlite:///{Path(tmp) / 'db.sqlite3'}", lambda: shutil.rmtree(tmp, ignore_errors=True)
     url = make_url(normalise_db_url(server_url))
-    name = f"lms_test_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -62,7 +63,7 @@ def _build_schema(app) -> None:
 
 @pytest.fixture(scope="session")
 def database_url():
-    url, drop = _make_database()
+    url, drop = make_database()
     yield url
     drop()
 

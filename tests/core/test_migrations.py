@@ -5,43 +5,25 @@ LMS_TEST_DATABASE_URL is set), each time on a database of its own.
 """
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy.engine import make_url
 
 from lms import create_app
-from lms.config import normalise_db_url
 from lms.extensions import db
+from tests.conftest import make_database
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def empty_database():
-    server_url = os.environ.get("LMS_TEST_DATABASE_URL")
-    if not server_url:
-        yield f"sqlite:///{tempfile.mkdtemp(prefix='lms-mig-')}/m.sqlite3"
-        return
-    url = make_url(normalise_db_url(server_url))
-    name = f"lms_mig_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
-def _ignore_sqlite_noise(diff) -> bool:
-    return False
+    url, drop = make_database("lms_mig")
+    yield url
+    drop()
 
 
 def test_upgrade_from_empty_matches_models_and_downgrades(empty_database):

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from lms.config import normalise_db_url
+from tests.conftest import make_database
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
@@ -69,21 +67,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def e2e_database():
-    server_url = os.environ.get("LMS_TEST_DATABASE_URL")
-    if not server_url:
-        tmp = tempfile.mkdtemp(prefix="lms-e2e-")
-        yield f"sqlite:///{tmp}/e2e.sqlite3"
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
-    url = make_url(normalise_db_url(server_url))
-    name = f"lms_e2e_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    url, drop = make_database("lms_e2e")
+    yield url
+    drop()
 
 
 class LiveServer:
