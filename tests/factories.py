@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
 
 from lms.extensions import db
 

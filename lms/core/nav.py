@@ -2,7 +2,7 @@
 template never names endpoints of packages it does not know about."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

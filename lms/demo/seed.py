@@ -465,7 +465,6 @@ class _Seeder:
             updated_at=created))
 
     def make_staff(self) -> None:
-        rng = self.rng
         base = _kst(date(2019, 1, 2))
         recent = lambda: self.rand_dt(self.now - timedelta(days=20), self.now)  # noqa: E731
         self.admin = self.user_row(email=DEMO_EMAILS["admin"], name="관리자", role="admin", created=base,

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.accounts import services
-from lms.accounts.models import ConsentRecord, User
+from lms.accounts.models import ConsentRecord
 from lms.core.outbox import OutboxMessage
 from lms.errors import Conflict, ValidationError
 from lms.extensions import db

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import select
 
 from lms.accounts import services
-from lms.accounts.models import User
 from lms.core.audit import AuditEvent
 from lms.core.outbox import OutboxMessage
 from lms.errors import Conflict, ValidationError

@@ -17,7 +17,7 @@ from lms.core.db import utcnow
 from lms.core.outbox import OutboxMessage
 from lms.errors import Conflict, PermissionDenied, ValidationError
 from lms.extensions import db
-from tests.certificates.conftest import completed_enrollment, make_cohort
+from tests.certificates.conftest import completed_enrollment
 from tests.factories import make_course, make_enrollment, make_institution, make_user
 
 CONTRACT_KEYS = {"name", "birth_date", "company", "course_code", "course_title_ko", "course_title_en", "hours",

@@ -2,7 +2,6 @@
 trainees and ministry staff cannot reach instructor or admin screens."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.core.db import utcnow
 from lms.core.outbox import OutboxMessage
 from lms.errors import Conflict, PermissionDenied, ValidationError
 from lms.extensions import db

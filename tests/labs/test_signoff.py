@@ -11,7 +11,7 @@ from lms.labs import booking as bk
 from lms.labs.signoff import current_signoff, history, pending_signoffs, sign_off
 from tests.conftest import login
 from tests.factories import make_enrollment, make_user
-from tests.labs.conftest import enrolled_trainee, make_session
+from tests.labs.conftest import enrolled_trainee
 
 
 def _all(module, passed=True):
