@@ -61,16 +61,22 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str, default)
 
 
 def _run_loaders(loaders: dict) -> dict:
-    """Run the SQL loaders. On PostgreSQL (outside tests) they run in parallel threads,
-    each on its own pooled connection, so the server's scans overlap with the
-    client's row parsing; SQLite (one writer lock taken at BEGIN in lms.core.db)
-    and tests (one rolled-back transaction) read sequentially on the session."""
+    """Run the SQL loaders.
+
+    On PostgreSQL outside tests they run in parallel threads, each on its own
+    pooled DBAPI connection, so the server's scans and GROUP BYs (in other
+    processes) overlap with each other and with this process's unpacking.
+    SQLite runs inside this process: threads there (tried, on raw autocommit
+    connections) only added GIL hand-offs per fetched row, more CPU for no
+    wall-time gain, so SQLite, tests (one rolled-back transaction) and
+    ``ANALYTICS_PARALLEL_LOAD = 0`` read sequentially on the session's connection.
+    """
     from flask import current_app
 
     from lms.extensions import db
 
     flag = str(current_app.config.get("ANALYTICS_PARALLEL_LOAD", "1")).lower() not in ("0", "false", "no", "off")
-    parallel = db.engine.dialect.name == "postgresql" and not current_app.testing and flag
+    parallel = flag and not current_app.testing and db.engine.dialect.name == "postgresql"
     if not parallel:
         return {name: fn() for name, fn in loaders.items()}
     from concurrent.futures import ThreadPoolExecutor
@@ -79,14 +85,15 @@ def _run_loaders(loaders: dict) -> dict:
 
     def run(fn):
         with app.app_context():
-            with db.engine.connect() as conn:
-                token = queries._conn.set(conn)
-                try:
-                    return fn()
-                finally:
-                    queries._conn.reset(token)
+            raw = db.engine.raw_connection()
+            token = queries._conn.set(raw.dbapi_connection)
+            try:
+                return fn()
+            finally:
+                queries._conn.reset(token)
+                raw.close()  # back to the pool (which rolls back: the SET LOCAL ends there)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {name: pool.submit(run, fn) for name, fn in loaders.items()}
         return {name: f.result() for name, f in futures.items()}
 
@@ -97,9 +104,10 @@ def load_base() -> Base:
 
     db.session.flush()  # rows are read on the session's connection, past the ORM's autoflush
     t0 = time.perf_counter()
-    loaders = {"enr": queries.load_enrollments, "users": queries.load_trainees, "certs": queries.load_certificates,
-               "theory": queries.load_theory, "practicals": queries.load_practicals,
-               "needs": queries.load_module_needs, "labs": queries.load_labs, "dims": queries.load_dimensions}
+    # Longest first, so the parallel threads finish together.
+    loaders = {"theory": queries.load_theory, "enr": queries.load_enrollments, "labs": queries.load_labs,
+               "certs": queries.load_certificates, "practicals": queries.load_practicals,
+               "users": queries.load_trainees, "needs": queries.load_module_needs, "dims": queries.load_dimensions}
     frames = _run_loaders(loaders)
     enr, users, certs, theory = frames["enr"], frames["users"], frames["certs"], frames["theory"]
     practicals, needs, labs, dims = frames["practicals"], frames["needs"], frames["labs"], frames["dims"]

@@ -22,6 +22,7 @@ type would dominate the load time.
 """
 from __future__ import annotations
 
+import itertools
 from contextvars import ContextVar
 
 import numpy as np
@@ -37,10 +38,6 @@ THEORY_KINDS = ("lesson", "quiz")
 # parallel load (engine.load_base on PostgreSQL) gives each thread its own.
 _conn: ContextVar = ContextVar("analytics_conn", default=None)
 
-
-def _connection():
-    conn = _conn.get()
-    return conn if conn is not None else db.session.connection()
 ATTENDED = ("present", "late", "early_leave")
 
 
@@ -69,24 +66,107 @@ def kst_day(col):
     return (sa.cast(sa.func.strftime("%s", col), sa.Integer) + 32400) / 86400
 
 
-def _frame(stmt, columns: list[str], dtypes: dict) -> pd.DataFrame:
+def _dbapi():
+    """The DBAPI connection a loader reads from.
+
+    Loaders bypass SQLAlchemy result processing entirely (no Row objects, no type
+    processors): statements are compiled to SQL text once and run on the raw
+    psycopg / sqlite3 connection. By default that is the request session's own
+    connection (same transaction, so tests and a request's own flushes are seen);
+    a parallel load (:func:`lms.analytics.engine.load_base`) gives each thread
+    its own pooled connection.
+    """
+    conn = _conn.get()
+    if conn is not None:
+        return conn
+    return db.session.connection().connection.dbapi_connection
+
+
+def _sql(stmt) -> str:
+    """SQL text with the (few, constant) parameters inlined: the text can then be
+    wrapped in COPY on PostgreSQL and run on any raw cursor."""
+    return str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _tune(cur) -> None:
+    """PostgreSQL: a larger work_mem for this transaction only (SET LOCAL), so the
+    GROUP BYs over module_progress hash in memory instead of spilling to disk in
+    batches (measured 1.1 s -> 0.65 s at national scale with the default 4 MB)."""
+    if _dialect() == "postgresql":
+        cur.execute("SET LOCAL work_mem = '64MB'")
+
+
+def _sqlite_hex(cur, stmt, ncols: int):
+    """SQLite: the whole result as one hex string (8 hex digits per value, value+1
+    so that the -1 "none" becomes 0), decoded by numpy in one go. Python then
+    builds one string instead of a tuple and an int object per value (about
+    0.1 s less per 300,000 rows). Only for whole numbers 0 <= value+1 < 2**32
+    (ids, counts, epoch seconds until 2106); if any value falls outside, the
+    length check fails and the caller fetches rows normally. None = fall back."""
+    names = [f"c{i}" for i in range(ncols)]
+    fmt = "%08x" * ncols
+    args = ", ".join(f"{n} + 1" for n in names)
+    cur.execute(f"WITH s({', '.join(names)}) AS ({_sql(stmt)}) "
+                f"SELECT count(*), group_concat(printf('{fmt}', {args}), '') FROM s")
+    n, text = cur.fetchone()
+    if not n:
+        return np.empty((0, ncols), dtype=np.float64)
+    if text is None or len(text) != n * ncols * 8:
+        return None
+    return np.frombuffer(bytes.fromhex(text), dtype=">u4").reshape(n, ncols).astype(np.float64) - 1.0
+
+
+def _numbers(stmt, ncols: int, hex_ok: bool = False) -> np.ndarray:
+    """Run ``stmt`` (every column numeric, NULL coalesced in SQL) and return an
+    (n, ncols) float64 array, without a Python object per value where possible.
+
+    - PostgreSQL: the server packs each column into one binary string
+      (``string_agg(float8send(col))``), fetched as a single row in binary
+      format and viewed by numpy without copying value by value. Fetching the
+      rows (or even ``COPY ... TO STDOUT``, one message per row) cost 0.4-0.6 s
+      of client CPU per 400,000 enrollments; this costs about 0.1 s. All
+      aggregates of one query consume the rows in the same order, so the
+      columns stay aligned.
+    - SQLite (no bulk export): plain ``fetchall`` of tuples, flattened by
+      ``np.fromiter`` (about 3x cheaper than ``np.array`` on a list of tuples).
+    """
+    conn = _dbapi()
+    cur = conn.cursor()
+    try:
+        _tune(cur)
+        if _dialect() == "postgresql":
+            names = [f"c{i}" for i in range(ncols)]
+            packed = ", ".join(f"string_agg(float8send({n}::float8), ''::bytea)" for n in names)
+            cur.execute(f"SELECT {packed} FROM ({_sql(stmt)}) AS s({', '.join(names)})", binary=True)
+            blobs = cur.fetchone()
+            if blobs is None or blobs[0] is None:
+                return np.empty((0, ncols), dtype=np.float64)
+            return np.column_stack([np.frombuffer(b, dtype=">f8").astype(np.float64) for b in blobs])
+        if hex_ok:
+            arr = _sqlite_hex(cur, stmt, ncols)
+            if arr is not None:
+                return arr
+        cur.execute(_sql(stmt))
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    if not rows:
+        return np.empty((0, ncols), dtype=np.float64)
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64, count=len(rows) * ncols)
+    return flat.reshape(len(rows), ncols)
+
+
+def _frame(stmt, columns: list[str], dtypes: dict, hex_ok: bool = False) -> pd.DataFrame:
     """Run ``stmt`` and build a frame with the given dtypes.
 
     Every selected column is numeric (ids and counts; timestamps as epoch
-    seconds; NULL coalesced to -1 in SQL), so the rows convert to one float
-    array in C (``np.array``) instead of value by value in Python. Ids become
-    int32 (-1 = none); timestamps float64 with NaN for none.
+    seconds; NULL coalesced to -1 in SQL), so the result is one float array
+    (see :func:`_numbers`). Ids become int32 (-1 = none); timestamps float64
+    with NaN for none.
     """
-    # Core execution on the session's connection: same transaction, but no ORM
-    # row processing (which costs more than the query for a few hundred thousand rows).
-    # Rows are fetched from the DBAPI cursor as plain tuples (all numbers), which
-    # numpy converts in C; SQLAlchemy Row objects would be converted one by one.
-    result = _connection().execute(stmt)
-    rows = result.cursor.fetchall()
-    result.close()
-    if not rows:
+    arr = _numbers(stmt, len(columns), hex_ok)
+    if not len(arr):
         return pd.DataFrame({c: pd.Series([], dtype=_empty_dtype(dtypes[c])) for c in columns})
-    arr = np.array(rows, dtype=np.float64)
     data = {}
     for i, name in enumerate(columns):
         kind = dtypes[name]
@@ -122,7 +202,7 @@ def load_enrollments() -> pd.DataFrame:
                      _ts(E.enrolled_at), _ts(E.completed_at))
     cols = ["enrollment_id", "user_id", "course_id", "cohort_id", "programme_id", "sponsor_id",
             "enrolled_at", "completed_at"]
-    return _frame(stmt, cols, dict(zip(cols, ["id"] * 6 + ["ts", "ts"])))
+    return _frame(stmt, cols, dict(zip(cols, ["id"] * 6 + ["ts", "ts"])), hex_ok=True)
 
 
 def load_trainees() -> pd.DataFrame:
@@ -130,7 +210,7 @@ def load_trainees() -> pd.DataFrame:
 
     stmt = sa.select(U.id, _n(U.company_id), _ts(U.created_at), _ts(U.last_active_at)).where(U.role == "trainee")
     cols = ["user_id", "company_id", "created_at", "last_active_at"]
-    return _frame(stmt, cols, dict(zip(cols, ["id", "id", "ts", "ts"])))
+    return _frame(stmt, cols, dict(zip(cols, ["id", "id", "ts", "ts"])), hex_ok=True)
 
 
 def load_certificates() -> pd.DataFrame:
@@ -140,12 +220,33 @@ def load_certificates() -> pd.DataFrame:
     stmt = sa.select(C.id, C.enrollment_id, C.user_id, _ts(C.issued_at), _ts(C.expires_at),
                      _ts(C.revoked_at), _n(C.supersedes_id))
     cols = ["certificate_id", "enrollment_id", "user_id", "issued_at", "expires_at", "revoked_at", "supersedes_id"]
-    certs = _frame(stmt, cols, dict(zip(cols, ["id"] * 3 + ["ts"] * 3 + ["id"])))
+    certs = _frame(stmt, cols, dict(zip(cols, ["id"] * 3 + ["ts"] * 3 + ["id"])), hex_ok=True)
     # superseded_at = issue time of the certificate that replaced this one (a pandas
     # lookup is cheaper than a self-join in SQL).
     repl = certs.loc[certs["supersedes_id"] >= 0, ["supersedes_id", "issued_at"]]
     certs["superseded_at"] = certs["certificate_id"].map(pd.Series(repl["issued_at"].to_numpy(), index=repl["supersedes_id"].to_numpy()))
     return certs
+
+
+def _open(E):
+    """Enrollments not completed (theory and practicals are only read for those).
+
+    On SQLite this is written as ``status IN (<every other status present>)``
+    rather than ``status != 'completed'``: with an IN list the planner drives the
+    join from the status index (the ~40 % open enrollments) and probes progress
+    and sign-offs by enrollment, instead of scanning every progress / sign-off row
+    (measured 0.65 -> 0.43 s for theory, 0.28 -> 0.05 s for practicals at
+    national scale). PostgreSQL hash-joins either way, so it keeps the plain form.
+    """
+    if _dialect() != "sqlite":
+        return E.status != "completed"
+    cur = _dbapi().cursor()
+    try:
+        cur.execute("SELECT DISTINCT status FROM enrollments")
+        statuses = sorted(r[0] for r in cur.fetchall() if r[0] != "completed")
+    finally:
+        cur.close()
+    return E.status.in_(statuses)
 
 
 def load_theory() -> pd.DataFrame:
@@ -160,11 +261,11 @@ def load_theory() -> pd.DataFrame:
 
     stmt = (sa.select(MP.enrollment_id, sa.func.count(), _ts(sa.func.max(MP.completed_at)))
             .select_from(E).join(MP, MP.enrollment_id == E.id).join(M, M.id == MP.module_id)
-            .where(E.status != "completed", MP.status == "completed", M.kind.in_(THEORY_KINDS),
+            .where(_open(E), MP.status == "completed", M.kind.in_(THEORY_KINDS),
                    M.retired_at.is_(None))
             .group_by(MP.enrollment_id))
     cols = ["enrollment_id", "theory_done", "theory_at"]
-    return _frame(stmt, cols, {"enrollment_id": "id", "theory_done": "int", "theory_at": "ts"})
+    return _frame(stmt, cols, {"enrollment_id": "id", "theory_done": "int", "theory_at": "ts"}, hex_ok=True)
 
 
 def load_module_needs() -> pd.DataFrame:
@@ -188,10 +289,15 @@ def load_practicals() -> pd.DataFrame:
     newer = sa.orm.aliased(S)
     stmt = (sa.select(S.enrollment_id, sa.func.count(sa.distinct(S.module_id)), _ts(sa.func.max(S.created_at)))
             .select_from(E).join(S, S.enrollment_id == E.id)
-            .where(E.status != "completed", S.outcome == "passed", ~sa.exists().where(newer.supersedes_id == S.id))
+            .where(_open(E), S.outcome == "passed", ~sa.exists().where(newer.supersedes_id == S.id))
             .group_by(S.enrollment_id))
     cols = ["enrollment_id", "practical_done", "practical_at"]
     return _frame(stmt, cols, {"enrollment_id": "id", "practical_done": "int", "practical_at": "ts"})
+
+
+def _scan_key(col):
+    """A GROUP BY key SQLite cannot satisfy from an index (see :func:`load_labs`)."""
+    return (col + 0).label(col.key) if _dialect() == "sqlite" else col
 
 
 def load_labs() -> pd.DataFrame:
@@ -211,10 +317,17 @@ def load_labs() -> pd.DataFrame:
     # Two plain GROUP BYs on indexed session_id columns instead of joining attendance
     # to bookings: no-shows are then booked - attended - excused (attendance is only
     # recorded for booked trainees; a walk-in would only lower the no-show count).
-    bookings = (sa.select(B.session_id, sa.func.count()).where(B.status == "booked").group_by(B.session_id))
-    attendance = (sa.select(A.session_id, sa.func.sum(sa.case((A.status.in_(ATTENDED), 1), else_=0)),
+    # The grouping key is written ``session_id + 0`` on SQLite: SQLite would
+    # otherwise walk the session_id index (to get rows in group order) and fetch
+    # each table row from it at random; one sequential scan of these narrow tables
+    # plus an in-memory sort is 2-3x cheaper (bookings 0.14 -> 0.1 s, attendance
+    # 0.3 -> 0.1 s at national scale). Bookings are counted with a CASE in the
+    # same scan rather than filtered through the status index for the same reason.
+    b_key, a_key = _scan_key(B.session_id), _scan_key(A.session_id)
+    bookings = (sa.select(b_key, sa.func.sum(sa.case((B.status == "booked", 1), else_=0))).group_by(b_key))
+    attendance = (sa.select(a_key, sa.func.sum(sa.case((A.status.in_(ATTENDED), 1), else_=0)),
                             sa.func.sum(sa.case((A.status == "excused", 1), else_=0)))
-                  .group_by(A.session_id))
+                  .group_by(a_key))
     newer = sa.orm.aliased(S)
     signoffs = (sa.select(S.session_id, sa.func.count(), sa.func.sum(sa.case((S.outcome == "passed", 1), else_=0)))
                 .where(S.session_id.is_not(None), ~sa.exists().where(newer.supersedes_id == S.id))
@@ -242,7 +355,12 @@ def load_dimensions() -> dict[str, pd.DataFrame]:
     from lms.orgs.models import Company, CompanySize, Institution, Region, RootTechnology
 
     def q(stmt, cols):
-        rows = _connection().execute(stmt).all()
+        cur = _dbapi().cursor()
+        try:
+            cur.execute(_sql(stmt))
+            rows = cur.fetchall()
+        finally:
+            cur.close()
         return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
 
     return {
