@@ -51,13 +51,47 @@ class Base:
 
 
 def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str, default):
-    """Vectorised dictionary lookup (``keys`` -> ``table[value]``) with a default."""
+    """Vectorised dictionary lookup (``keys`` -> ``table[value]``) with a default for
+    a missing key or a missing value; the first row wins for a duplicated key.
+
+    Positions come from a hash index on the (small) table, and the missing-value
+    test runs on the table, not on the few hundred thousand looked-up values
+    (``Series.map`` plus ``notna`` on object arrays cost ~0.1 s per dashboard)."""
     if table.empty:
         return pd.Series(default, index=keys.index)
-    mapping = pd.Series(table[value].to_numpy(), index=table[key].to_numpy())
-    mapping = mapping[~mapping.index.duplicated()]
-    out = keys.map(mapping)
-    return out.where(out.notna(), default)
+    index = pd.Index(table[key].to_numpy())
+    values = table[value].to_numpy()
+    if not index.is_unique:
+        first = ~index.duplicated()
+        index, values = index[first], values[first]
+    pos = index.get_indexer(keys.to_numpy())
+    bad = pos < 0
+    na = pd.isna(values)
+    if na.any():
+        bad |= na[np.where(bad, 0, pos)]
+    if default is None or isinstance(default, str) or values.dtype == object:
+        values = values.astype(object)
+    out = values[np.where(bad, 0, pos)]
+    if bad.any():
+        out = out.copy() if out.base is not None else out
+        if out.dtype != object and not isinstance(default, (int, float, np.number)):
+            out = out.astype(object)
+        out[bad] = default
+    return pd.Series(out, index=keys.index)
+
+
+def _attach(enr: pd.DataFrame, table: pd.DataFrame, key: str) -> None:
+    """Left join of a table with unique ``key`` onto ``enr`` in place (NaN where
+    absent): a hash lookup per column instead of ``DataFrame.merge``, which copies
+    and re-consolidates the whole enrollments frame each time (~0.15 s)."""
+    pos = pd.Index(table[key].to_numpy()).get_indexer(enr[key].to_numpy())
+    hit = pos >= 0
+    for col in table.columns:
+        if col == key:
+            continue
+        out = np.full(len(enr), np.nan)
+        out[hit] = table[col].to_numpy()[pos[hit]]
+        enr[col] = out
 
 
 def _run_loaders(loaders: dict) -> dict:
@@ -113,6 +147,13 @@ def load_base() -> Base:
     practicals, needs, labs, dims = frames["practicals"], frames["needs"], frames["labs"], frames["dims"]
     t1 = time.perf_counter()
 
+    # Enrollment id order, whatever order the database returned (PostgreSQL's
+    # synchronised sequential scans start mid-table when scans overlap): group
+    # order of ties in the breakdowns (and of by_kind) follows first appearance.
+    ids = enr["enrollment_id"].to_numpy()
+    if len(ids) and not (ids[1:] >= ids[:-1]).all():
+        enr = enr.take(np.argsort(ids, kind="stable")).reset_index(drop=True)
+
     companies = dims["companies"]
     programmes = dims["programmes"]
     institutions = dims["institutions"]
@@ -132,8 +173,10 @@ def load_base() -> Base:
 
     # Theory passed: every active lesson and quiz completed; a completed
     # enrollment has passed theory by definition (completion requires it).
-    enr = enr.merge(needs, on="course_id", how="left").merge(theory, on="enrollment_id", how="left") \
-             .merge(practicals, on="enrollment_id", how="left")
+    # One row per course / per enrollment in each table (grouped in SQL).
+    _attach(enr, needs, "course_id")
+    _attach(enr, theory, "enrollment_id")
+    _attach(enr, practicals, "enrollment_id")
     for c in ("theory_need", "practical_need", "theory_done", "practical_done"):
         enr[c] = enr[c].fillna(0).astype("int32")
     theory_at = np.where(enr["theory_need"] == 0, enr["enrolled_at"],
