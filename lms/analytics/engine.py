@@ -97,20 +97,26 @@ def _attach(enr: pd.DataFrame, table: pd.DataFrame, key: str) -> None:
 def _run_loaders(loaders: dict) -> dict:
     """Run the SQL loaders.
 
-    On PostgreSQL outside tests they run in parallel threads, each on its own
-    pooled DBAPI connection, so the server's scans and GROUP BYs (in other
-    processes) overlap with each other and with this process's unpacking.
-    SQLite runs inside this process: threads there (tried, on raw autocommit
-    connections) only added GIL hand-offs per fetched row, more CPU for no
-    wall-time gain, so SQLite, tests (one rolled-back transaction) and
-    ``ANALYTICS_PARALLEL_LOAD = 0`` read sequentially on the session's connection.
+    Outside tests they run in parallel threads, each on its own pooled DBAPI
+    connection. On PostgreSQL the server's scans and GROUP BYs (other processes)
+    overlap with each other and with this process's unpacking. On SQLite the
+    work runs in this process, but each big loader is one aggregate statement
+    (see ``queries._sqlite_hex``) executed inside a single ``sqlite3_step`` call,
+    during which the sqlite3 module releases the GIL, so two statements use two
+    cores. (Threads that fetched row by row only added GIL hand-offs.) The
+    SQLite threads read on raw connections in autocommit mode: WAL readers never
+    block each other, whereas the ``BEGIN IMMEDIATE`` that lms.core.db issues for
+    SQLAlchemy transactions would serialise them. Tests (one rolled-back
+    transaction), in-memory SQLite and ``ANALYTICS_PARALLEL_LOAD = 0`` read
+    sequentially on the session's connection.
     """
     from flask import current_app
 
     from lms.extensions import db
 
     flag = str(current_app.config.get("ANALYTICS_PARALLEL_LOAD", "1")).lower() not in ("0", "false", "no", "off")
-    parallel = flag and not current_app.testing and db.engine.dialect.name == "postgresql"
+    in_memory = db.engine.dialect.name == "sqlite" and (db.engine.url.database or ":memory:") in (":memory:", "")
+    parallel = flag and not current_app.testing and not in_memory
     if not parallel:
         return {name: fn() for name, fn in loaders.items()}
     from concurrent.futures import ThreadPoolExecutor
@@ -127,7 +133,7 @@ def _run_loaders(loaders: dict) -> dict:
                 queries._conn.reset(token)
                 raw.close()  # back to the pool (which rolls back: the SET LOCAL ends there)
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(run, fn) for name, fn in loaders.items()}
         return {name: f.result() for name, f in futures.items()}
 

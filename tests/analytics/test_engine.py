@@ -148,3 +148,32 @@ def test_sql_group_by_agrees(world):
     assert sql["enrolled"] == h["enrolled"] == 15
     assert sql["completed"] == h["completed"]
     assert sql["valid"] == h["certified_valid"]
+
+
+def test_parallel_load_reads_the_same_frames(app, live_db, world, monkeypatch):
+    """Outside tests the loaders run in threads on their own connections (raw, in
+    autocommit on SQLite); they must read exactly what the sequential load reads,
+    and give the same figures."""
+    import pandas as pd
+
+    live_db.session.commit()  # the threads' connections only see committed rows
+    sequential = engine.load_base()
+    app.testing, parallel_flag = False, app.config.get("ANALYTICS_PARALLEL_LOAD")
+    app.config["ANALYTICS_PARALLEL_LOAD"] = True
+    from lms.analytics import queries
+
+    own_connection = []
+    real = queries.load_trainees
+    monkeypatch.setattr(queries, "load_trainees", lambda: own_connection.append(queries._conn.get() is not None) or real())
+    try:
+        parallel = engine.load_base()
+    finally:
+        app.testing = True
+        app.config["ANALYTICS_PARALLEL_LOAD"] = parallel_flag
+    for name in ("enr", "users", "certs", "labs"):
+        pd.testing.assert_frame_equal(getattr(sequential, name), getattr(parallel, name))
+    a = engine.compute(sequential, Filters(), TARGET, engine_labels(), now=NOW)
+    b = engine.compute(parallel, Filters(), TARGET, engine_labels(), now=NOW)
+    assert a["headline"] == b["headline"]
+    assert a["headline"]["enrolled"] == 15
+    assert own_connection == [True]  # the parallel path really ran
