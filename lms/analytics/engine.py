@@ -133,7 +133,10 @@ def _run_loaders(loaders: dict) -> dict:
                 queries._conn.reset(token)
                 raw.close()  # back to the pool (which rolls back: the SET LOCAL ends there)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # SQLite: one thread per core (its work runs in this process); PostgreSQL: a
+    # third thread keeps a server process busy while this one unpacks a result.
+    workers = 3 if db.engine.dialect.name == "postgresql" else 2
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {name: pool.submit(run, fn) for name, fn in loaders.items()}
         return {name: f.result() for name, f in futures.items()}
 
