@@ -336,27 +336,29 @@ def cumulative(base: Base, e: pd.DataFrame, t: float, target: dict) -> pd.DataFr
     return pd.DataFrame({"label": labels, "certified": counts, "target_line": line.astype("int64")})
 
 
-def _distinct_per_group(codes: np.ndarray, users: np.ndarray, n_groups: int, mask=None) -> np.ndarray:
-    """Distinct people per group code: hash-deduplicate (group, person) pairs, then count."""
-    span = np.int64(users.max() + 1) if len(users) else np.int64(1)
-    pairs = codes.astype(np.int64) * span + users.astype(np.int64)
-    if mask is not None:
-        pairs = pairs[mask]
-    uniq = pd.unique(pairs)
-    return np.bincount((uniq // span).astype(np.int64), minlength=n_groups)
+def _people_by(e: pd.DataFrame, key: str, t: float, valid_enr: np.ndarray, certified=None) -> pd.DataFrame:
+    """Distinct enrolled / completed / validly certified people per ``key``.
 
-
-def _people_by(e: pd.DataFrame, key: str, t: float, valid_enr: np.ndarray) -> pd.DataFrame:
-    """Distinct enrolled / completed / validly certified people per ``key``."""
+    One hash pass over the (group, person) pairs; a pair counts as completed /
+    certified when any of its enrollments is (three separate distinct-counts
+    hashed the pairs three times)."""
     codes, uniques = pd.factorize(e[key], sort=False)
     n = len(uniques)
     users = e["user_id"].to_numpy()
     completed = e["completed_at"].to_numpy() <= t
-    certified = np.isin(e["enrollment_id"].to_numpy(), valid_enr)
+    if certified is None:
+        certified = np.isin(e["enrollment_id"].to_numpy(), valid_enr)
+    span = np.int64(users.max() + 1) if len(users) else np.int64(1)
+    pair_codes, pairs = pd.factorize(codes.astype(np.int64) * span + users.astype(np.int64), sort=False)
+    group_of_pair = (pairs // span).astype(np.int64)
+    done = np.zeros(len(pairs), dtype=bool)
+    done[pair_codes[completed]] = True
+    cert = np.zeros(len(pairs), dtype=bool)
+    cert[pair_codes[certified]] = True
     g = pd.DataFrame({key: np.asarray(uniques),
-                      "enrolled": _distinct_per_group(codes, users, n),
-                      "completed": _distinct_per_group(codes, users, n, completed),
-                      "certified": _distinct_per_group(codes, users, n, certified)})
+                      "enrolled": np.bincount(group_of_pair, minlength=n),
+                      "completed": np.bincount(group_of_pair[done], minlength=n),
+                      "certified": np.bincount(group_of_pair[cert], minlength=n)})
     g["completion_rate"] = np.where(g["enrolled"] > 0, g["completed"] / g["enrolled"].clip(lower=1), np.nan)
     return g
 
@@ -368,33 +370,34 @@ def _names(dims, table, key, name, df, col, unknown_label):
 
 def breakdowns(base: Base, e: pd.DataFrame, t: float, labels: dict) -> dict[str, pd.DataFrame]:
     valid_enr = valid_certificates(base.certs[base.certs["enrollment_id"].isin(e["enrollment_id"])], t)["enrollment_id"].to_numpy()
+    certified = np.isin(e["enrollment_id"].to_numpy(), valid_enr)  # once, for every breakdown
     dims = base.dims
     out = {}
     cols = ["label", "enrolled", "completed", "certified", "completion_rate"]
 
-    g = _people_by(e, "region_code", t, valid_enr)
+    g = _people_by(e, "region_code", t, valid_enr, certified)
     g["label"] = _names(dims, "regions", "region_code", "region_name", g, "region_code", labels["unknown"])
     out["by_region"] = g.sort_values("enrolled", ascending=False)[["region_code"] + cols].rename(columns={"region_code": "key"})
 
-    g = _people_by(e, "kind", t, valid_enr)
+    g = _people_by(e, "kind", t, valid_enr, certified)
     g["label"] = g["kind"].astype(str).map(labels["kinds"]).fillna(g["kind"].astype(str))
     out["by_kind"] = g[["kind"] + cols].rename(columns={"kind": "key"})
 
-    g = _people_by(e, "institution_id", t, valid_enr)
+    g = _people_by(e, "institution_id", t, valid_enr, certified)
     g["label"] = _names(dims, "institutions", "institution_id", "institution_name", g, "institution_id", labels["no_institution"])
     out["by_institution"] = g.sort_values("enrolled", ascending=False)[["institution_id"] + cols].rename(columns={"institution_id": "key"})
 
-    g = _people_by(e, "tech_code", t, valid_enr)
+    g = _people_by(e, "tech_code", t, valid_enr, certified)
     g["label"] = _names(dims, "techs", "tech_code", "tech_name", g, "tech_code", labels["unknown"])
     out["by_tech"] = g.sort_values("enrolled", ascending=False)[["tech_code"] + cols].rename(columns={"tech_code": "key"})
 
-    g = _people_by(e, "size_code", t, valid_enr)
+    g = _people_by(e, "size_code", t, valid_enr, certified)
     g["label"] = _names(dims, "sizes", "size_code", "size_name", g, "size_code", labels["unknown"])
     pos = _lookup(g["size_code"].astype(object), dims["sizes"], "size_code", "position", 999)
     g = g.assign(_pos=pos.astype(int)).sort_values("_pos")
     out["by_size"] = g[["size_code"] + cols].rename(columns={"size_code": "key"})
 
-    g = _people_by(e, "course_id", t, valid_enr)
+    g = _people_by(e, "course_id", t, valid_enr, certified)
     code = _names(dims, "courses", "course_id", "course_code", g, "course_id", "")
     title = _names(dims, "courses", "course_id", "course_title", g, "course_id", "")
     g["label"] = code + " " + title
