@@ -19,6 +19,15 @@ What runs where, and why:
 Timestamps are read as epoch seconds (float) straight from SQL instead of as
 Python datetimes: converting a few hundred thousand values through the ORM
 type would dominate the load time.
+
+How the rows reach Python (the load was the slow part of a cold dashboard):
+no ORM objects and no SQLAlchemy Row processing; each select is compiled to SQL
+text and run on the raw DBAPI connection, and the database packs the whole
+result into one value that numpy decodes at once (see :func:`_numbers`): a
+binary string on PostgreSQL, a hex string on SQLite. Python thus never builds
+an object per value, and on SQLite the work happens inside one ``sqlite3_step``
+(GIL released), so the loaders can run in parallel threads
+(:func:`lms.analytics.engine._run_loaders`).
 """
 from __future__ import annotations
 
@@ -34,8 +43,8 @@ from lms.extensions import db
 
 THEORY_KINDS = ("lesson", "quiz")
 
-# The connection a loader reads from: the request session's by default; a
-# parallel load (engine.load_base on PostgreSQL) gives each thread its own.
+# The DBAPI connection a loader reads from: the request session's by default; a
+# parallel load (engine._run_loaders) gives each thread its own.
 _conn: ContextVar = ContextVar("analytics_conn", default=None)
 
 ATTENDED = ("present", "late", "early_leave")
