@@ -2,7 +2,7 @@
 and the monthly report. Services flush, never commit; views and CLI commit."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app

@@ -5,12 +5,10 @@ import io
 import re
 
 import pandas as pd
-import pytest
 
 from lms.analytics import engine, privacy
 from lms.analytics.filters import Filters
 from lms.analytics.specs import TABLES, engine_labels
-from tests.analytics.conftest import utc
 from tests.analytics.test_engine import NOW, TARGET
 
 
