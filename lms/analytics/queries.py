@@ -133,7 +133,8 @@ def _sqlite_hex(cur, stmt, ncols: int):
 
 
 def _pg_packed(cur, stmt, kinds: list[str]) -> np.ndarray:
-    """PostgreSQL side of :func:`_numbers` (see there)."""
+    """PostgreSQL side of :func:`_numbers` (see there); None if the packed length
+    does not match the row count (cannot happen with every column coalesced)."""
     names = [f"c{i}" for i in range(len(kinds))]
     parts, fields = [], []
     for n, kind in zip(names, kinds):
@@ -155,7 +156,7 @@ def _pg_packed(cur, stmt, kinds: list[str]) -> np.ndarray:
     # A NULL anywhere in a row would drop the row from string_agg: every column
     # is coalesced in SQL, and the length check guards the alignment anyway.
     if blob is None or len(blob) != n * record.itemsize:
-        raise RuntimeError("analytics: packed result has the wrong length (a NULL column?)")
+        return None  # the caller fetches the rows instead
     rec = np.frombuffer(blob, dtype=record)
     return np.column_stack([rec[name].astype(np.float64) for name in names])
 
@@ -180,8 +181,10 @@ def _numbers(stmt, ncols: int, hex_ok: bool = False, kinds: list[str] | None = N
     try:
         _tune(cur)
         if _dialect() == "postgresql":
-            return _pg_packed(cur, stmt, kinds)
-        if hex_ok:
+            arr = _pg_packed(cur, stmt, kinds)
+            if arr is not None:
+                return arr
+        elif hex_ok:
             arr = _sqlite_hex(cur, stmt, ncols)
             if arr is not None:
                 return arr
@@ -191,7 +194,10 @@ def _numbers(stmt, ncols: int, hex_ok: bool = False, kinds: list[str] | None = N
         cur.close()
     if not rows:
         return np.empty((0, ncols), dtype=np.float64)
-    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64, count=len(rows) * ncols)
+    try:
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64, count=len(rows) * ncols)
+    except TypeError:  # a NULL slipped through: NaN, as np.array makes it
+        return np.array(rows, dtype=np.float64)
     return flat.reshape(len(rows), ncols)
 
 
