@@ -92,7 +92,10 @@ def bench_cohort(n: int) -> None:
     from lms.core.db import utcnow
     from lms.extensions import db
 
+    from lms.config import normalise_db_url
+
     url = os.environ.get("LMS_BENCH_DATABASE_URL")
+    url = normalise_db_url(url) if url else None
     tmp = None
     if not url:
         tmp = tempfile.mkdtemp(prefix="lms-bench-")
