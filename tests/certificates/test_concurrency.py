@@ -2,38 +2,13 @@
 unique, and racing issues of one enrollment make exactly one certificate."""
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from lms.certificates import services
 from lms.certificates.models import Certificate, CertificateCounter
 from lms.extensions import db
+from tests.concurrency import run_threads
 from tests.certificates.conftest import completed_enrollment, make_cohort
-
-
-def _run_threads(app, target, args_list):
-    barrier = threading.Barrier(len(args_list))
-    errors: list[BaseException] = []
-
-    def runner(*args):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                target(*args)
-                db.session.commit()
-            except BaseException as exc:  # collected and re-raised in the main thread
-                db.session.rollback()
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=args) for args in args_list]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
 
 
 def _issue(enrollment_id):
@@ -46,7 +21,7 @@ def test_numbers_are_gap_free_and_unique_under_concurrency(app, live_db):
     cohort = make_cohort()
     ids = [completed_enrollment(cohort=cohort).id for _ in range(8)]
     db.session.commit()
-    errors = _run_threads(app, _issue, [(i,) for i in ids])
+    errors = run_threads(app, _issue, [(i,) for i in ids])
     assert not errors, errors
     certs = db.session.execute(select(Certificate)).scalars().all()
     assert len(certs) == 8
@@ -61,7 +36,7 @@ def test_numbers_are_gap_free_and_unique_under_concurrency(app, live_db):
 def test_racing_issues_of_one_enrollment_make_one_certificate(app, live_db):
     enrollment_id = completed_enrollment(cohort=make_cohort()).id
     db.session.commit()
-    errors = _run_threads(app, _issue, [(enrollment_id,)] * 6)
+    errors = run_threads(app, _issue, [(enrollment_id,)] * 6)
     assert not errors, errors
     count = db.session.scalar(select(func.count(Certificate.id)).where(Certificate.enrollment_id == enrollment_id))
     assert count == 1
@@ -79,7 +54,7 @@ def test_cohort_issue_racing_single_issues(app, live_db):
 
         services.issue_for_cohort(db.session.get(Cohort, cohort_id))
 
-    errors = _run_threads(app, lambda fn, *a: fn(*a), [(cohort_issue,)] + [(_issue, i) for i in ids[:3]])
+    errors = run_threads(app, lambda fn, *a: fn(*a), [(cohort_issue,)] + [(_issue, i) for i in ids[:3]])
     assert not errors, errors
     certs = db.session.execute(select(Certificate)).scalars().all()
     assert sorted(c.enrollment_id for c in certs) == sorted(ids)
