@@ -113,6 +113,10 @@ def login():
             else:
                 services.login_limiter.reset(ip, email)
                 services.mark_login(user)
+                # A language picked on the login page is the user's latest choice: keep it.
+                chosen = session.get("locale")
+                if chosen in current_app.config["LANGUAGES"] and chosen != user.locale:
+                    user.locale = chosen
                 db.session.commit()
                 _start_session(user)
                 flash(_("%(name)s님, 환영합니다.", name=user.name), "success")

@@ -94,11 +94,24 @@ ACTION_LABELS = {
     "institution.update": _l("기관 수정"),
     "company.create": _l("회사 추가"),
     "company.update": _l("회사 수정"),
+    "analytics.export": _l("통계 내보내기"),
+    "analytics.report": _l("월간 보고서 생성"),
+    "attendance.record": _l("출결 기록"),
+    "certificate.issue": _l("수료증 발급"),
+    "certificate.reissue": _l("수료증 재발급"),
+    "certificate.renew": _l("수료증 갱신 신청"),
+    "certificate.revoke": _l("수료증 취소"),
+    "certificate.superseded": _l("수료증 대체"),
+    "institution.certificate_assets": _l("기관 직인·로고 변경"),
+    "roster.import": _l("명단 가져오기"),
+    "session.cancel": _l("실습 세션 취소"),
+    "signoff.create": _l("실습 평가"),
+    "signoff.correct": _l("실습 평가 정정"),
 }
 
 
 def action_label(action: str) -> str:
-    """Korean name of an audit action; other packages' actions show their code."""
+    """Readable name of an audit action (its code when unknown)."""
     label = ACTION_LABELS.get(action)
     return str(label) if label else action
 

@@ -51,7 +51,7 @@ def _heatmap(key, title, first):
 
 TABLES: dict[str, TableSpec] = {t.key: t for t in (
     TableSpec("cumulative", _l("월별 누적 인증 인원과 목표선"), (
-        Col("label", _l("월"), "label"),
+        Col("label", _l("연월"), "label"),
         Col("certified", _l("누적 인증 인원"), "count"),
         Col("target_line", _l("목표선"), "value"),
     ), complementary=False),

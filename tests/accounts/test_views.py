@@ -199,3 +199,13 @@ def test_forgot_password_mails_are_limited(app, client):
     finally:
         app.config["RATELIMIT_ENABLED"] = False
         services.reset_limiter.reset("127.0.0.1", "kim@example.kr")
+
+
+def test_language_chosen_on_the_login_page_survives_login(client):
+    user = make_user(email="eng@example.kr", password="password1!")
+    assert user.locale == "ko"
+    client.get("/login?lang=en")
+    r = form_login(client, "eng@example.kr", "password1!")
+    assert r.status_code == 302
+    assert user.locale == "en"
+    assert '<html lang="en">' in client.get("/profile").get_data(as_text=True)

@@ -14,8 +14,10 @@ MO = PO.with_suffix(".mo")
 def _extracted_msgids() -> set[str]:
     method_map = [("lms/**.py", "python"), ("templates/**.html", "jinja2")]
     ids = set()
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+                "lazy_ngettext": (1, 2)}
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(REPO), method_map=method_map, options_map={"templates/**.html": {}}
+        str(REPO), method_map=method_map, options_map={"templates/**.html": {}}, keywords=keywords
     ):
         ids.add(message[0] if isinstance(message, tuple) else message)
     return ids
