@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 from lms.core.timeutil import KST
-
-PROGRAMME_KINDS = ("contract", "smart_lab", "online")
+from lms.labs.models import PROGRAMME_KINDS  # the one list of programme types
 
 
 @dataclass(frozen=True)

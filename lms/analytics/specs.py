@@ -85,7 +85,9 @@ HEADLINE_COUNTS = ("registered", "active30", "enrolled", "completed", "certified
 
 
 def kind_labels() -> dict:
-    return {"contract": str(_l("계약학과")), "smart_lab": str(_l("스마트랩")), "online": str(_l("온라인"))}
+    from lms.labs.services import PROGRAMME_KIND_LABELS
+
+    return {k: str(v) for k, v in PROGRAMME_KIND_LABELS.items()}
 
 
 def engine_labels() -> dict:

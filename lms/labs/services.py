@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lms.catalog.labels import EQUIPMENT_LABELS
 from lms.core.db import utcnow
 from lms.errors import ValidationError
 from lms.extensions import db
@@ -45,14 +46,8 @@ CONTRACT_TYPE_LABELS = {
     "hire": _l("채용조건형"),
     "early": _l("조기취업형"),
 }
-EQUIPMENT_KIND_LABELS = {
-    "plc_bench": _l("PLC 실습대"),
-    "cobot": _l("협동로봇"),
-    "mes_pop_station": _l("MES/POP 스테이션"),
-    "smt_line": _l("SMT 라인"),
-    "iot_kit": _l("IoT 키트"),
-    "other": _l("기타"),
-}
+# One set of equipment names for the whole site: the catalogue's.
+EQUIPMENT_KIND_LABELS = EQUIPMENT_LABELS
 
 
 # --------------------------------------------------------------------------- access

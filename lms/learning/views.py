@@ -5,12 +5,22 @@ service, commit once, then flash/redirect/render. Rules live in services.py.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.catalog.labels import EQUIPMENT_LABELS, KIND_LABELS
 from lms.catalog.models import Course, Module
 from lms.core import nav
 from lms.core.authz import policy
@@ -25,15 +35,6 @@ bp = Blueprint("learning", __name__)
 
 nav.register("learning.dashboard", _l("내 학습"), roles=("trainee",), order=20)
 
-EQUIPMENT_LABELS = {
-    "plc_bench": _l("PLC 실습대"),
-    "cobot": _l("협동로봇"),
-    "mes_pop_station": _l("MES/POP 단말"),
-    "smt_line": _l("SMT 라인"),
-    "iot_kit": _l("산업용 IoT 키트"),
-    "other": _l("기타 장비"),
-}
-KIND_LABELS = {"lesson": _l("강의"), "quiz": _l("평가"), "practical": _l("실습")}
 STATUS_LABELS = {"active": _l("학습 중"), "completed": _l("수료"), "withdrawn": _l("수강 취소")}
 STATE_LABELS = {"done": _l("완료"), "started": _l("진행 중"), "failed": _l("재평가 필요"),
                 "blocked": _l("응시 횟수 소진"), "todo": _l("시작 전")}
