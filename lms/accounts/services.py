@@ -22,6 +22,7 @@ from lms.accounts.models import ROLES, ConsentRecord, User
 from lms.core.audit import record
 from lms.core.db import utcnow
 from lms.core.outbox import send_mail
+from lms.core.timeutil import today_kst
 from lms.errors import Conflict, ValidationError
 from lms.extensions import db
 
@@ -101,7 +102,7 @@ def create_user(email: str, name: str, role: str = "trainee", password: str | No
         raise ValidationError(_l("이름을 입력해 주세요."))
     if role not in ROLES:
         raise ValidationError(_l("알 수 없는 역할입니다."))
-    if birth_date is not None and (birth_date > date.today() or birth_date.year < 1900):
+    if birth_date is not None and (birth_date > today_kst() or birth_date.year < 1900):
         raise ValidationError(_l("생년월일을 확인해 주세요."))
     if get_user_by_email(email) is not None:
         raise Conflict(_l("이미 가입된 이메일입니다."))
@@ -236,7 +237,7 @@ def update_profile(user: User, *, name: str, phone: str | None, birth_date: date
     name = (name or "").strip()
     if not name:
         raise ValidationError(_l("이름을 입력해 주세요."))
-    if birth_date is not None and (birth_date > date.today() or birth_date.year < 1900):
+    if birth_date is not None and (birth_date > today_kst() or birth_date.year < 1900):
         raise ValidationError(_l("생년월일을 확인해 주세요."))
     user.name = name[:64]
     user.phone = (phone or "").strip() or None

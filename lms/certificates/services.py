@@ -11,7 +11,6 @@ then upload its seal and head's name like any other institution's).
 """
 from __future__ import annotations
 
-import calendar
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from lms.certificates import numbering
 from lms.certificates.models import Certificate, CertificateImage, CertificateReminder
 from lms.core import audit
 from lms.core.db import utcnow
-from lms.core.timeutil import KST, to_kst
+from lms.core.timeutil import add_months_kst, kst_date, kst_day_end, kst_day_start, to_kst
+from lms.core.timeutil import today_kst as _today_kst
 from lms.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lms.extensions import db
 
@@ -115,11 +115,10 @@ def build_snapshot(enrollment, institution, *, name: str | None = None) -> dict:
 
 
 def add_months(moment: datetime, months: int) -> datetime:
-    """The same wall-clock moment ``months`` later (day clamped to the month's end)."""
-    month0 = moment.month - 1 + months
-    year, month = moment.year + month0 // 12, month0 % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    """The expiry instant of a certificate issued at ``moment`` and valid ``months``:
+    the same Korean calendar date ``months`` later, day clamped to the month's last
+    day, at the same KST wall-clock time (aware UTC). See :func:`timeutil.add_months_kst`."""
+    return add_months_kst(moment, months)
 
 
 def _lock_enrollment(enrollment):
@@ -519,12 +518,13 @@ def manageable_query(user):
 
 
 def expiring(user, days: int, now: datetime | None = None) -> list[Certificate]:
-    """Unrevoked, current certificates expiring in the next ``days`` days that ``user`` may manage."""
+    """Unrevoked, current certificates that ``user`` may manage, not yet expired and
+    expiring on a Korean date at most ``days`` days after today's (KST)."""
     now = now or utcnow()
     superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
     q = manageable_query(user).where(
         Certificate.expires_at.is_not(None), Certificate.expires_at > now,
-        Certificate.expires_at <= now + timedelta(days=days), Certificate.revoked_at.is_(None),
+        Certificate.expires_at < kst_day_end(_today_kst(now) + timedelta(days=days)), Certificate.revoked_at.is_(None),
         Certificate.id.not_in(superseded),
     ).order_by(Certificate.expires_at)
     return list(db.session.execute(q).scalars())
@@ -533,7 +533,9 @@ def expiring(user, days: int, now: datetime | None = None) -> list[Certificate]:
 def send_reminders(now: datetime | None = None) -> int:
     """Queue expiry reminders 90/30/7 days before; each (certificate, threshold) once.
 
-    Only the smallest threshold reached is sent (a certificate first seen 20 days
+    Days are Korean calendar days: the 30-day reminder is due from the KST date 30
+    days before the KST expiry date, whatever the hour. Only the smallest threshold
+    reached is sent (a certificate first seen 20 days
     before expiry gets the 30-day reminder, not three at once); the larger ones
     are recorded as done so they are not sent later.
     """
@@ -544,7 +546,7 @@ def send_reminders(now: datetime | None = None) -> int:
     certs = db.session.execute(
         select(Certificate).where(
             Certificate.expires_at.is_not(None), Certificate.expires_at > now,
-            Certificate.expires_at <= now + timedelta(days=max(REMINDER_DAYS)),
+            Certificate.expires_at < kst_day_end(_today_kst(now) + timedelta(days=max(REMINDER_DAYS))),
             Certificate.revoked_at.is_(None), Certificate.id.not_in(superseded),
         ).order_by(Certificate.id)
     ).scalars().all()
@@ -553,8 +555,8 @@ def send_reminders(now: datetime | None = None) -> int:
         done = set(db.session.execute(
             select(CertificateReminder.days_before).where(CertificateReminder.certificate_id == cert.id)
         ).scalars())
-        left = cert.expires_at - now
-        due = [d for d in REMINDER_DAYS if left <= timedelta(days=d)]
+        left = (kst_date(cert.expires_at) - _today_kst(now)).days
+        due = [d for d in REMINDER_DAYS if left <= d]
         if not due or min(due) in done:
             continue
         for d in due:
@@ -562,7 +564,7 @@ def send_reminders(now: datetime | None = None) -> int:
                 db.session.add(CertificateReminder(certificate_id=cert.id, days_before=d))
         db.session.flush()
         s = cert.snapshot or {}
-        expires_on = to_kst(cert.expires_at).date()
+        expires_on = kst_date(cert.expires_at)
         send_mail(
             cert.user.email,
             _("[스마트공장 아카데미] 수료증 만료 %(days)s일 전 안내", days=min(due)),
@@ -577,10 +579,16 @@ def send_reminders(now: datetime | None = None) -> int:
 
 
 def renewal_window(cert: Certificate) -> tuple[datetime, datetime] | None:
+    """[opens, closes) as aware UTC instants, or None for a certificate that never expires.
+
+    Whole Korean days: opens at 00:00 KST of the date RENEWAL_OPENS_DAYS_BEFORE days
+    before the KST expiry date, closes at the end of the KST date
+    RENEWAL_CLOSES_DAYS_AFTER days after it."""
     if cert.expires_at is None:
         return None
-    return (cert.expires_at - timedelta(days=RENEWAL_OPENS_DAYS_BEFORE),
-            cert.expires_at + timedelta(days=RENEWAL_CLOSES_DAYS_AFTER))
+    expires_on = kst_date(cert.expires_at)
+    return (kst_day_start(expires_on - timedelta(days=RENEWAL_OPENS_DAYS_BEFORE)),
+            kst_day_end(expires_on + timedelta(days=RENEWAL_CLOSES_DAYS_AFTER)))
 
 
 def can_renew(cert: Certificate, now: datetime | None = None) -> bool:
@@ -588,7 +596,7 @@ def can_renew(cert: Certificate, now: datetime | None = None) -> bool:
     if window is None or cert.revoked_at is not None or successor(cert) is not None:
         return False
     now = now or utcnow()
-    return window[0] <= now <= window[1]
+    return window[0] <= now < window[1]
 
 
 def renew(cert: Certificate, user, now: datetime | None = None):
@@ -668,6 +676,3 @@ def set_institution_images(institution, actor, *, seal: bytes | None = None, log
     db.session.flush()
     audit.record(actor, "institution.certificate_assets", institution, seal=seal is not None, logo=logo is not None)
 
-
-def today_kst() -> date:
-    return datetime.now(KST).date()

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from lms.core.timeutil import now_utc
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -23,8 +25,10 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """Timezone-aware current UTC time; every ``*_at`` column stores UTC."""
-    return datetime.now(timezone.utc)
+    """Timezone-aware current UTC time; every ``*_at`` column stores UTC.
+
+    Reads the application clock (:func:`lms.core.timeutil.now_utc`), which tests can pin."""
+    return now_utc()
 
 
 class UTCDateTime(TypeDecorator):

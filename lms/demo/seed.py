@@ -117,9 +117,10 @@ def _kst_date(moment: datetime) -> date:
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
-    m = moment.month - 1 + months
-    year, month = moment.year + m // 12, m % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+    """Certificate expiry as the application computes it (Korean calendar date, clamped)."""
+    from lms.core.timeutil import add_months_kst
+
+    return add_months_kst(moment, months)
 
 
 class _Weighted:

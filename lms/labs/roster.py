@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from lms.core.audit import record
 from lms.core.outbox import send_mail
+from lms.core.timeutil import today_kst
 from lms.core.tabular import TableReadError, read_table
 from lms.errors import ImportRejected, NotFound, ValidationError
 from lms.extensions import db
@@ -152,7 +153,7 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
         if get("birth_date"):
             try:
                 birth = _parse_date(get("birth_date"))
-                if not date(1900, 1, 1) <= birth <= date.today():
+                if not date(1900, 1, 1) <= birth <= today_kst():
                     raise ValueError
             except ValueError:
                 row_errors.append((rowno, COLUMN_LABELS["birth_date"],

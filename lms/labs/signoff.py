@@ -6,7 +6,7 @@ nobody supersedes. Every sign-off is audited and re-evaluates completion.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from lms.core.audit import record
 from lms.core.db import utcnow
+from lms.core.timeutil import today_kst
 from lms.errors import Conflict, PermissionDenied, ValidationError
 from lms.extensions import db
 from lms.labs.models import Booking, LabSession, PracticalSignoff
@@ -72,8 +73,8 @@ def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, as
                       "comment": str(r.get("comment") or "").strip()[:500]})
     if outcome == "passed" and not all(r["passed"] for r in clean):
         raise ValidationError(_("통과하지 못한 항목이 있으면 합격으로 판정할 수 없습니다."))
-    assessed_on = assessed_on or utcnow().date()
-    if assessed_on > utcnow().date() + timedelta(days=1):
+    assessed_on = assessed_on or today_kst()  # the Korean date, also between 00:00 and 09:00 KST
+    if assessed_on > today_kst():
         raise ValidationError(_("평가일은 미래일 수 없습니다."))
     if session is not None:
         if session.module_id != module.id:
