@@ -127,6 +127,12 @@ def _register_template_helpers(app: Flask) -> None:
             return url_for(request.endpoint, **(request.view_args or {}), **args)
         return "/?lang=" + lang
 
+    from lms.core.timeutil import same_kst_day, span_text
+
+    # A span in Korean time with the end's date when it crosses midnight.
+    app.add_template_global(span_text, "kst_span")
+    app.add_template_global(same_kst_day, "same_kst_day")
+
     @app.template_filter("kst")
     def kst_filter(value, fmt="%Y-%m-%d %H:%M"):
         v = to_kst(value)

@@ -17,13 +17,14 @@ from sqlalchemy import select
 
 from lms.core.db import utcnow
 from lms.core.outbox import send_mail
-from lms.core.timeutil import to_kst
+from lms.core.timeutil import span_text, to_kst
 from lms.errors import CapacityError, Conflict, NotFound, PermissionDenied, ValidationError
 from lms.extensions import db
 from lms.labs.models import Booking, LabRoom, LabSession, SmartLab
 from lms.labs.services import active_enrollment
 
 ACTIVE_STATUSES = ("booked", "waitlisted")
+MAX_SESSION_HOURS = 24
 
 
 def _cutoff() -> timedelta:
@@ -34,8 +35,9 @@ def create_session(lab: SmartLab, *, room_id: int, module, starts_at: datetime, 
                    capacity: int, instructor=None, cohort=None) -> LabSession:
     """Schedule a session of a practical module in a room of ``lab``.
 
-    Times are aware UTC datetimes. A room cannot hold two overlapping sessions
-    (Conflict); the capacity cannot exceed the room's seats."""
+    Times are aware UTC instants; a session may cross midnight (22:00~01:00 KST)
+    and lasts at most MAX_SESSION_HOURS. A room cannot hold two overlapping
+    sessions (Conflict); the capacity cannot exceed the room's seats."""
     room = db.session.get(LabRoom, room_id)
     if room is None or room.lab_id != lab.id:
         raise ValidationError(_("이 스마트랩의 실습실을 골라 주세요."))
@@ -45,6 +47,8 @@ def create_session(lab: SmartLab, *, room_id: int, module, starts_at: datetime, 
         raise ValueError("session times must be aware datetimes")
     if ends_at <= starts_at:
         raise ValidationError(_("종료 시각은 시작 시각보다 뒤여야 합니다."))
+    if ends_at - starts_at > timedelta(hours=MAX_SESSION_HOURS):
+        raise ValidationError(_("세션은 %(h)d시간을 넘을 수 없습니다. 종료 날짜를 확인해 주세요.", h=MAX_SESSION_HOURS))
     if capacity < 1:
         raise ValidationError(_("정원은 1명 이상이어야 합니다."))
     if capacity > room.seats:
@@ -113,8 +117,8 @@ def _overlapping_booking(user_id: int, session: LabSession) -> Booking | None:
 
 
 def _when(session: LabSession) -> str:
-    s, e = to_kst(session.starts_at), to_kst(session.ends_at)
-    return f"{s:%Y-%m-%d %H:%M}~{e:%H:%M}"
+    """``2026-03-31 09:00~13:00``, or with the end's date when it crosses midnight (KST)."""
+    return span_text(session.starts_at, session.ends_at)
 
 
 def upcoming_sessions(module) -> list[LabSession]:

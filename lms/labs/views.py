@@ -18,7 +18,7 @@ from lms.core import nav
 from lms.core.authz import get_for, policy
 from lms.core.db import utcnow
 from lms.core.tabular import csv_bytes, xlsx_bytes
-from lms.core.timeutil import kst_to_utc, to_kst
+from lms.core.timeutil import kst_span, to_kst
 from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
 from lms.labs import booking as booking_svc
@@ -461,8 +461,8 @@ def session_new(lab_id: int):
     if not lab.rooms:
         flash(_("먼저 실습실을 등록해야 세션을 편성할 수 있습니다."), "warning")
     if form.validate_on_submit():
-        starts = kst_to_utc(datetime.combine(form.day.data, form.start_time.data))
-        ends = kst_to_utc(datetime.combine(form.day.data, form.end_time.data))
+        # A night session (22:00~01:00) ends the next day; kst_span says which day.
+        starts, ends = kst_span(form.day.data, form.start_time.data, form.end_time.data, form.end_day.data)
         instructor = db.session.get(User, form.instructor_id.data) if form.instructor_id.data in instructors else None
         cohort = None
         if form.cohort_id.data:
