@@ -5,6 +5,21 @@ No overbooking, ever: every change to a session's seats happens while holding
 the session row lock (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite already
 serialises writers with ``BEGIN IMMEDIATE``) and ``LabSession.booked_count`` is
 kept in step with the booked rows under that lock.
+
+The invariants every function keeps (tests/labs/test_booking_state.py drives
+random sequences against them):
+
+- booked seats never exceed the capacity and ``booked_count`` equals the booked rows;
+- only an active enrollment holds or gains a seat or waiting-list place on a session
+  that has not started: withdrawing releases them all (``enrollment_withdrawn``
+  signal) and a withdrawn trainee is never promoted;
+- the waiting list is served first come first served, skipping only trainees who
+  cannot take the seat (enrollment not active, or a booked seat at an overlapping
+  time); a free seat never stays free while an eligible trainee waits;
+- a trainee placed in a seat can give it back or was told why not before: seats
+  can be given back until the cancellation cut-off; a seat given from the waiting
+  list after the cut-off until the session starts; a trainee booking after the
+  cut-off is told on the booking page that the seat is final (``booking_is_final``).
 """
 from __future__ import annotations
 
@@ -22,6 +37,7 @@ from lms.errors import CapacityError, Conflict, NotFound, PermissionDenied, Vali
 from lms.extensions import db
 from lms.labs.models import Booking, LabRoom, LabSession, SmartLab
 from lms.labs.services import active_enrollment
+from lms.learning.signals import enrollment_withdrawn
 
 ACTIVE_STATUSES = ("booked", "waitlisted")
 MAX_SESSION_HOURS = 24
@@ -78,7 +94,10 @@ def cancel_session(session: LabSession, actor) -> LabSession:
     if locked.cancelled_at is not None:
         return locked
     locked.cancelled_at = utcnow()
+    freed_users = []
     for b in _active_bookings(locked.id):
+        if b.status == "booked":
+            freed_users.append(b.user_id)
         b.status = "cancelled"
         b.cancelled_at = utcnow()
         send_mail(b.user.email, _("[스마트공장 아카데미] 실습 세션이 취소되었습니다"),
@@ -86,6 +105,8 @@ def cancel_session(session: LabSession, actor) -> LabSession:
                     name=b.user.name, when=_when(locked), module=locked.module.title_ko), kind="labs.session_cancelled")
     locked.booked_count = 0
     db.session.flush()
+    for user_id in freed_users:
+        _promote_where_now_free(user_id, locked)
     return locked
 
 
@@ -175,32 +196,108 @@ def cancel_booking(user, booking_id: int, *, by_staff: bool = False) -> Booking:
     db.session.refresh(b)
     if b.status not in ACTIVE_STATUSES:
         raise Conflict(_("이미 취소된 예약입니다."))
-    if not by_staff and b.status == "booked" and utcnow() > session.starts_at - _cutoff():
+    if not by_staff and not can_cancel(b):
+        if session.starts_at <= utcnow():
+            raise ValidationError(_("이미 시작한 세션의 예약은 취소할 수 없습니다."))
         raise ValidationError(_("세션 시작 %(hours)s시간 전까지만 취소할 수 있습니다.",
                                 hours=f"{_cutoff().total_seconds() / 3600:g}"))
+    _release(b, session)
+    db.session.flush()
+    return b
+
+
+def _release(b: Booking, session: LabSession) -> None:
+    """Cancel an active booking of the locked ``session``; a freed seat goes to the
+    waiting list, and the trainee's own places elsewhere that the seat blocked are served."""
     was_booked = b.status == "booked"
     b.status = "cancelled"
     b.cancelled_at = utcnow()
     if was_booked:
         session.booked_count = max(0, session.booked_count - 1)
         promote_waiting(session)
+        _promote_where_now_free(b.user_id, session)
+
+
+def _promote_where_now_free(user_id: int, freed: LabSession) -> None:
+    """After ``user_id`` gave up a seat in ``freed``: sessions overlapping it where the
+    user waits behind a free seat (skipped because of that seat) are served again."""
+    now = utcnow()
+    ids = db.session.execute(
+        select(LabSession.id).join(Booking, Booking.session_id == LabSession.id)
+        .where(Booking.user_id == user_id, Booking.status == "waitlisted", LabSession.id != freed.id,
+               LabSession.cancelled_at.is_(None), LabSession.starts_at > now,
+               LabSession.starts_at < freed.ends_at, LabSession.ends_at > freed.starts_at,
+               LabSession.booked_count < LabSession.capacity)
+        .order_by(LabSession.id)
+    ).scalars().all()
+    for sid in ids:
+        promote_waiting(lock_session(sid))
+
+
+def release_enrollment(enrollment) -> list[Booking]:
+    """Give back every seat and waiting-list place ``enrollment`` holds on sessions
+    that have not started (a seat in a started or past session stays: it is the
+    attendance record), promoting the next trainees waiting. Returns the bookings
+    cancelled. Bookings made before enrollments were recorded on them (no
+    ``enrollment_id``) count when they are the same trainee's in the same course."""
+    from lms.catalog.models import Module
+
+    now = utcnow()
+    rows = db.session.execute(
+        select(Booking.id, Booking.session_id).join(LabSession, LabSession.id == Booking.session_id)
+        .join(Module, Module.id == LabSession.module_id)
+        .where(Booking.status.in_(ACTIVE_STATUSES),
+               sa.or_(Booking.enrollment_id == enrollment.id,
+                      sa.and_(Booking.enrollment_id.is_(None), Booking.user_id == enrollment.user_id,
+                              Module.course_id == enrollment.course_id)),
+               sa.or_(LabSession.starts_at > now, Booking.status == "waitlisted"))
+        .order_by(Booking.session_id, Booking.id)
+    ).all()
+    released = []
+    for booking_id, session_id in rows:
+        session = lock_session(session_id)  # in session id order: no lock cycles between two withdrawals
+        b = db.session.get(Booking, booking_id)
+        db.session.refresh(b)
+        if b.status not in ACTIVE_STATUSES:
+            continue
+        if b.status == "booked" and session.starts_at <= now:
+            continue
+        _release(b, session)
+        released.append(b)
     db.session.flush()
-    return b
+    return released
+
+
+def _on_enrollment_withdrawn(sender, **_kwargs) -> None:
+    """Signal receiver: learning withdrew ``sender`` (an Enrollment)."""
+    release_enrollment(sender)
+
+
+# Connected when this module is imported (the app imports it with the labs views),
+# strongly, so the receiver lives as long as the process.
+enrollment_withdrawn.connect(_on_enrollment_withdrawn, weak=False)
 
 
 def promote_waiting(session: LabSession) -> list[Booking]:
     """Fill free seats from the waiting list, first come first served; call with the
-    session locked. A trainee whose other booking now overlaps is skipped."""
+    session locked. A trainee whose other booking now overlaps, or whose enrollment is
+    no longer active, is skipped; a withdrawn one loses the place. Nothing happens once
+    the session has started or was cancelled. Returns the bookings promoted."""
     promoted = []
-    if session.starts_at <= utcnow():
+    if session.starts_at <= utcnow() or session.cancelled_at is not None:
         return promoted
     for w in db.session.execute(
         select(Booking).where(Booking.session_id == session.id, Booking.status == "waitlisted")
         .order_by(Booking.created_at, Booking.id)
-    ).scalars():
+    ).scalars().all():
         if session.booked_count >= session.capacity:
             break
-        if _overlapping_booking(w.user_id, session) is not None:
+        status = _enrollment_status(w, session)
+        if status == "withdrawn" or status is None:
+            # A place held for nobody: a withdrawn (or vanished) enrollment never gets a seat.
+            w.status, w.cancelled_at = "cancelled", utcnow()
+            continue
+        if status != "active" or _overlapping_booking(w.user_id, session) is not None:
             continue
         w.status = "booked"
         w.promoted_at = utcnow()
@@ -213,6 +310,15 @@ def promote_waiting(session: LabSession) -> list[Booking]:
                   kind="labs.waitlist_promoted")
     db.session.flush()
     return promoted
+
+
+def _enrollment_status(b: Booking, session: LabSession) -> str | None:
+    """Status of the enrollment a booking was made under (or, for a booking without
+    one, of the trainee's current enrollment in the course), None when there is none."""
+    if b.enrollment is not None:
+        return b.enrollment.status
+    e = active_enrollment(b.user, session.module.course_id)
+    return e.status if e is not None else None
 
 
 def my_bookings(user) -> list[Booking]:
@@ -253,13 +359,34 @@ def waitlist(session: LabSession) -> list[Booking]:
     ).scalars())
 
 
-def can_cancel(booking: Booking) -> bool:
-    """Whether the trainee may still cancel (active and before the cut-off for seats)."""
+def cancel_deadline(session: LabSession):
+    """The last instant a trainee may give back a seat booked before it (aware UTC)."""
+    return session.starts_at - _cutoff()
+
+
+def booking_is_final(session: LabSession, now=None) -> bool:
+    """Whether a seat booked now could not be given back (the cut-off has passed);
+    the booking page says so next to the button before the trainee books."""
+    return (now or utcnow()) > cancel_deadline(session)
+
+
+def can_cancel(booking: Booking, now=None) -> bool:
+    """Whether the trainee may give the booking back now.
+
+    A waiting-list place: always. A seat: until the cut-off before the start. A seat
+    the system gave from the waiting list after the cut-off had passed: until the
+    session starts (nobody is put in a seat they cannot give back without being told
+    first; a trainee booking after the cut-off is told by the booking page)."""
     if booking.status not in ACTIVE_STATUSES:
         return False
     if booking.status == "waitlisted":
         return True
-    return utcnow() <= booking.session.starts_at - _cutoff()
+    now = now or utcnow()
+    deadline = cancel_deadline(booking.session)
+    if now <= deadline:
+        return True
+    return (now < booking.session.starts_at and booking.promoted_at is not None
+            and booking.promoted_at > deadline)
 
 
 def assert_capacity(session: LabSession) -> None:

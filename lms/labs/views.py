@@ -619,6 +619,7 @@ def module_sessions(module_id: int):
     positions = {sid: booking_svc.waitlist_position(b) for sid, b in mine.items()}
     return render_template("labs/module_sessions.html", module=module, enrollment=enrollment, sessions=sessions,
                            mine=mine, positions=positions, can_cancel=booking_svc.can_cancel,
+                           is_final=booking_svc.booking_is_final,
                            cutoff=current_app.config.get("LAB_CANCEL_CUTOFF_HOURS", 24))
 
 

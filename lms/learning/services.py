@@ -26,7 +26,7 @@ from lms.core.db import utcnow
 from lms.errors import Conflict, DomainError, NotFound, ValidationError
 from lms.extensions import db
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
-from lms.learning.signals import enrollment_completed
+from lms.learning.signals import enrollment_completed, enrollment_withdrawn
 
 DEFAULT_MAX_ATTEMPTS = 3
 OPEN_STATUSES = ("active", "completed")  # statuses in which a trainee may still study
@@ -94,12 +94,18 @@ def user_enrollments(user) -> list[Enrollment]:
 
 
 def withdraw(enrollment: Enrollment) -> Enrollment:
-    """Withdraw from an active enrollment (a completed one stays completed)."""
+    """Withdraw from an active enrollment (a completed one stays completed).
+
+    Sends ``enrollment_withdrawn``: every lab seat and waiting-list place of the
+    enrollment on a session that has not started is released (and the next person
+    waiting promoted). Raises DomainError for an enrollment that is not active."""
     if enrollment.status != "active":
         raise DomainError(_("진행 중인 수강만 취소할 수 있습니다."))
     enrollment.status = "withdrawn"
     enrollment.withdrawn_at = utcnow()
     db.session.flush()
+    # Subscribers (labs) give back the seats and waiting-list places it held, in this transaction.
+    enrollment_withdrawn.send(enrollment)
     return enrollment
 
 

@@ -160,3 +160,142 @@ def test_recount_cli_reports_and_fixes_drift(world, app):
     assert "fixed" in r.output
     db.session.refresh(s)
     assert s.booked_count == 1
+
+
+# --------------------------------------------------------------------------- withdrawal and the waiting list
+
+def _withdraw(enrollment):
+    from lms.learning.services import withdraw
+
+    return withdraw(enrollment)
+
+
+def test_withdrawing_releases_the_seat_and_promotes_the_next(world):
+    s = make_session(world, capacity=1)
+    (a, ea), (b, _eb) = enrolled_trainee(world), enrolled_trainee(world)
+    seat = bk.book(a, s.id)
+    assert bk.book(b, s.id).status == "waitlisted"
+    _withdraw(ea)
+    assert seat.status == "cancelled"
+    assert bk.current_booking(b, s.id).status == "booked"
+    assert [x.user_id for x in bk.session_roster(s)] == [b.id]  # off the attendance roster
+    assert s.booked_count == 1
+    bk.assert_capacity(s)
+
+
+def test_withdrawing_releases_waiting_places_too(world):
+    s1, s2 = make_session(world, capacity=1), make_session(world, capacity=1, start_in=timedelta(days=5))
+    holder, _ = enrolled_trainee(world)
+    a, ea = enrolled_trainee(world)
+    bk.book(holder, s1.id)
+    bk.book(a, s1.id)  # waiting
+    bk.book(a, s2.id)  # a seat
+    _withdraw(ea)
+    assert bk.current_booking(a, s1.id) is None and bk.current_booking(a, s2.id) is None
+    assert s2.booked_count == 0 and bk.waitlist(s1) == []
+
+
+def test_a_withdrawn_trainee_waiting_is_never_promoted(world):
+    s = make_session(world, capacity=1)
+    (a, _), (b, eb), (c, _) = (enrolled_trainee(world) for _ in range(3))
+    first = bk.book(a, s.id)
+    bk.book(b, s.id)
+    bk.book(c, s.id)
+    _withdraw(eb)
+    bk.cancel_booking(a, first.id)
+    assert bk.current_booking(b, s.id) is None
+    assert bk.current_booking(c, s.id).status == "booked"
+
+
+def test_promotion_skips_an_enrollment_withdrawn_behind_the_services_back(world):
+    """Even with a withdrawal that bypassed the signal (data loaded directly), promotion
+    never seats a withdrawn enrollment: its waiting place is cancelled instead."""
+    s = make_session(world, capacity=1)
+    (a, _), (b, eb), (c, _) = (enrolled_trainee(world) for _ in range(3))
+    first = bk.book(a, s.id)
+    waiting_b = bk.book(b, s.id)
+    bk.book(c, s.id)
+    eb.status = "withdrawn"
+    db.session.flush()
+    bk.cancel_booking(a, first.id)
+    assert waiting_b.status == "cancelled"
+    assert bk.current_booking(c, s.id).status == "booked"
+
+
+def test_withdrawn_trainee_keeps_past_attendance_but_leaves_future_rosters(world):
+    from lms.core.db import utcnow
+    from lms.core.timeutil import frozen_clock
+
+    a, ea = enrolled_trainee(world)
+    with frozen_clock(utcnow() - timedelta(days=10)):
+        past = make_session(world, start_in=timedelta(days=2))
+        bk.book(a, past.id)
+    future = make_session(world)
+    bk.book(a, future.id)
+    _withdraw(ea)
+    assert [x.user_id for x in bk.session_roster(past)] == [a.id]
+    assert bk.session_roster(future) == [] and future.booked_count == 0
+
+
+def test_withdrawing_from_the_dashboard_releases_bookings(world, client):
+    s = make_session(world, capacity=1)
+    (a, ea), (b, _) = enrolled_trainee(world), enrolled_trainee(world)
+    bk.book(a, s.id)
+    bk.book(b, s.id)
+    db.session.commit()
+    login(client, a)
+    r = client.post(f"/learn/{ea.id}/withdraw")
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert bk.current_booking(a, s.id) is None
+    assert bk.current_booking(b, s.id).status == "booked"
+    mails = db.session.execute(select(OutboxMessage.kind).where(OutboxMessage.recipient == b.email)).scalars().all()
+    assert "labs.waitlist_promoted" in mails
+
+
+def test_a_seat_given_after_the_cutoff_can_be_given_back(world):
+    """Promoted from the waiting list 10 hours before the start (after the 24-hour
+    cut-off), the trainee can still give the seat back until the start."""
+    from lms.core.db import utcnow
+    from lms.core.timeutil import frozen_clock
+
+    s = make_session(world, capacity=1, start_in=timedelta(days=3))
+    (a, _), (b, _) = enrolled_trainee(world), enrolled_trainee(world)
+    first = bk.book(a, s.id)
+    bk.book(b, s.id)
+    with frozen_clock(s.starts_at - timedelta(hours=10)):
+        assert not bk.can_cancel(first)  # a seat held since before the cut-off is final
+        bk.cancel_booking(world.instructor, first.id, by_staff=True)
+        promoted = bk.current_booking(b, s.id)
+        assert promoted.status == "booked" and bk.can_cancel(promoted)
+        bk.cancel_booking(b, promoted.id)
+        assert promoted.status == "cancelled" and s.booked_count == 0
+    with frozen_clock(s.starts_at + timedelta(minutes=1)):
+        assert utcnow() > s.starts_at
+
+
+def test_booking_page_says_a_late_seat_is_final(world, client):
+    s = make_session(world, capacity=2, start_in=timedelta(hours=10))
+    user, _ = enrolled_trainee(world)
+    db.session.commit()
+    login(client, user)
+    r = client.get(f"/labs/modules/{world.practical.id}/sessions")
+    assert "지금 예약하면 취소할 수 없습니다" in r.text
+    b = bk.book(user, s.id)
+    assert not bk.can_cancel(b)
+
+
+def test_giving_up_an_overlapping_seat_serves_the_waiting_place_it_blocked(world):
+    """Found by the state machine: a trainee skipped on a waiting list because of an
+    overlapping seat, who then gives that seat up, gets the free seat they wait for."""
+    x = make_session(world, capacity=1)
+    y = make_session(world, capacity=1, room=world.room2, start_in=timedelta(days=3, hours=1))
+    (u, _), (v, _) = enrolled_trainee(world), enrolled_trainee(world)
+    seat_v = bk.book(v, y.id)
+    assert bk.book(u, y.id).status == "waitlisted"
+    seat_x = bk.book(u, x.id)  # waiting for y does not stop a seat at the same time
+    bk.cancel_booking(v, seat_v.id)
+    assert bk.current_booking(u, y.id).status == "waitlisted"  # skipped: u holds x at that time
+    assert y.booked_count == 0
+    bk.cancel_booking(u, seat_x.id)
+    assert bk.current_booking(u, y.id).status == "booked" and y.booked_count == 1
