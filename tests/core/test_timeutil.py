@@ -141,3 +141,24 @@ def test_birth_dates_are_checked_against_the_korean_today():
         assert u.birth_date == date(2020, 3, 1)
         with pytest.raises(ValidationError):
             create_user("born-later@example.com", "미래생", birth_date=date(2020, 3, 2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(moment=st.one_of(
+    instants,
+    # the hours that matter: 00:00-09:00 KST on the last and first days of months, 29 February
+    st.builds(lambda d, m: datetime.combine(d, time()).replace(tzinfo=KST) + timedelta(minutes=m),
+              st.sampled_from([date(2026, 3, 1), date(2028, 2, 29), date(2028, 3, 1), date(2027, 1, 1),
+                               date(2026, 12, 31), date(2026, 10, 1)]),
+              st.integers(0, 9 * 60 - 1))))
+def test_statistics_months_and_days_are_korean(moment):
+    """The analytics engine's month of an instant (intake-cohort months, cumulative
+    series) and its Korean day number agree with timeutil for every instant."""
+    from lms.analytics.engine import KST_OFFSET, _month_index, _month_label
+
+    epoch = moment.timestamp()
+    assert _month_label(int(_month_index([epoch])[0])) == tu.month_of(moment)
+    start, end = tu.kst_month_bounds(tu.month_of(moment))
+    assert start <= moment < end
+    days = int((epoch + KST_OFFSET) // 86400)
+    assert date(1970, 1, 1) + timedelta(days=days) == tu.kst_date(moment)
