@@ -64,7 +64,7 @@ def create_session(lab: SmartLab, *, room_id: int, module, starts_at: datetime, 
     if ends_at <= starts_at:
         raise ValidationError(_("종료 시각은 시작 시각보다 뒤여야 합니다."))
     if ends_at - starts_at > timedelta(hours=MAX_SESSION_HOURS):
-        raise ValidationError(_("세션은 %(h)d시간을 넘을 수 없습니다. 종료 날짜를 확인해 주세요.", h=MAX_SESSION_HOURS))
+        raise ValidationError(_("세션은 %(h)d시간을 넘을 수 없습니다. 종료일을 확인해 주세요.", h=MAX_SESSION_HOURS))
     if capacity < 1:
         raise ValidationError(_("정원은 1명 이상이어야 합니다."))
     if capacity > room.seats:

@@ -70,7 +70,7 @@ class SessionForm(FlaskForm):
     start_time = TimeField(_l("시작 시각(한국 시간)"), validators=[DataRequired()])
     end_time = TimeField(_l("종료 시각(한국 시간)"), validators=[DataRequired()],
                          description=_l("시작 시각보다 이르면 다음 날 그 시각에 끝나는 세션입니다(예: 22:00~01:00 야간 실습)."))
-    end_day = DateField(_l("종료 날짜(선택)"), validators=[Optional()],
+    end_day = DateField(_l("종료일(선택)"), validators=[Optional()],
                         description=_l("비워 두면 시작 날짜, 종료 시각이 시작 시각보다 이르면 그다음 날입니다."))
     capacity = IntegerField(_l("정원"), default=20, validators=[DataRequired(), NumberRange(min=1, max=500)])
     instructor_id = SelectField(_l("담당 교강사"), coerce=int, validators=[Optional()])
