@@ -13,6 +13,7 @@ Retired modules (``Module.retired_at``) count for nothing.
 """
 from __future__ import annotations
 
+import math
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from sqlalchemy import select
 
 from lms.catalog.models import Course, Module
 from lms.core.db import utcnow
+from lms.core.ratio import format_percent, meets_percent, percent_floor
 from lms.errors import Conflict, DomainError, NotFound, ValidationError
 from lms.extensions import db
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
@@ -348,14 +350,13 @@ def _required_count(rule: dict, key: str, total: int) -> int:
         return total
 
 
-def _attendance_percent(enrollment: Enrollment) -> tuple[float | None, bool]:
-    """(percent, measurable). Not measurable when the labs service is not available."""
+def _attendance(enrollment: Enrollment):
+    """The labs service's AttendanceSummary, or None when labs is not available."""
     try:
         from lms.labs.services import attendance_summary
     except ImportError:
-        return None, False
-    summary = attendance_summary(enrollment)
-    return summary.percent, True
+        return None
+    return attendance_summary(enrollment)
 
 
 def completion_status(enrollment: Enrollment) -> CompletionStatus:
@@ -399,24 +400,22 @@ def completion_status(enrollment: Enrollment) -> CompletionStatus:
     threshold = rule.get("attendance_min_percent")
     if practicals and threshold not in (None, "", 0, False):
         st.attendance_required = int(threshold)
-        percent, measurable = _attendance_percent(enrollment)
-        st.attendance_percent = percent
-        if not measurable:
+        summary = _attendance(enrollment)
+        st.attendance_percent = summary.percent if summary is not None else None
+        if summary is None:
             missing.append(_("실습 출석률을 아직 집계할 수 없습니다."))
-        elif percent is None:
+        elif summary.percent is None:
             missing.append(_("실습 출석 기록이 아직 없습니다."))
-        elif percent + 1e-9 < st.attendance_required:
+        elif not summary.meets(st.attendance_required):
+            # Decided on exact minutes; the percentage shown is rounded down, so it
+            # never reads as the threshold itself (79.9 %, not 80 %).
             missing.append(_("실습 출석률이 %(percent)s%%로 기준(%(required)d%%)에 못 미칩니다.",
-                             percent=_fmt_percent(percent), required=st.attendance_required))
+                             percent=format_percent(summary.percent), required=st.attendance_required))
     if not modules:
         missing.append(_("과정에 학습 모듈이 없습니다."))
     st.missing = missing
     st.complete = not missing
     return st
-
-
-def _fmt_percent(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 def refresh_completion(enrollment: Enrollment) -> CompletionStatus:
@@ -471,17 +470,24 @@ def _sync_practical_progress(enrollment: Enrollment) -> None:
 # --------------------------------------------------------------------------- quizzes
 
 def quiz_settings(module: Module) -> dict:
-    """pass_mark (module's, else the course's), max_attempts, shuffle, questions."""
+    """pass_mark (module's, else the course's; whole percent), max_attempts (None:
+    unlimited), shuffle, questions (the whole bank) and per_attempt (how many
+    questions each attempt draws from the bank; equals the bank's size when the
+    course sets no ``questions_per_attempt`` or a number at least that large)."""
     data = module.data or {}
     pass_mark = data.get("pass_mark")
     if pass_mark is None:
         pass_mark = module.course.pass_mark if module.course is not None else 60
     max_attempts = data.get("max_attempts", DEFAULT_MAX_ATTEMPTS)
+    questions = list(data.get("questions") or [])
+    per_attempt = data.get("questions_per_attempt")
+    per_attempt = min(int(per_attempt), len(questions)) if per_attempt else len(questions)
     return {
         "pass_mark": int(pass_mark),
         "max_attempts": int(max_attempts) if max_attempts else None,  # 0/None: unlimited
         "shuffle": bool(data.get("shuffle", True)),
-        "questions": list(data.get("questions") or []),
+        "questions": questions,
+        "per_attempt": per_attempt,
     }
 
 
@@ -533,14 +539,15 @@ def start_attempt(enrollment: Enrollment, module: Module, *, rng: random.Random 
         raise DomainError(_("응시 가능 횟수를 모두 사용했습니다."))
     settings = quiz_settings(module)
     rng = rng or secrets.SystemRandom()
+    drawn = draw_questions(settings, quiz_attempts(enrollment, module), rng)
     order: dict[str, list[str]] = {}
-    for q in settings["questions"]:
+    for q in drawn:
         ids = [str(c["id"]) for c in q.get("choices", [])]
         if settings["shuffle"]:
             rng.shuffle(ids)
         order[str(q["id"])] = ids
     attempt = QuizAttempt(enrollment_id=enrollment.id, module_id=module.id, started_at=utcnow(),
-                          choice_order=order, answers={})
+                          question_ids=[str(q["id"]) for q in drawn], choice_order=order, answers={})
     db.session.add(attempt)
     if _progress_row(enrollment, module) is None:
         db.session.add(ModuleProgress(enrollment_id=enrollment.id, module_id=module.id, status="started",
@@ -548,6 +555,32 @@ def start_attempt(enrollment: Enrollment, module: Module, *, rng: random.Random 
     _touch(enrollment, module)
     db.session.flush()
     return attempt
+
+
+def draw_questions(settings: dict, earlier: list[QuizAttempt], rng: random.Random) -> list[dict]:
+    """The questions of a new attempt: ``settings["per_attempt"]`` of the bank, in bank order.
+
+    When the bank is larger than the quiz the draw is fresh each attempt: questions
+    the trainee has been shown least often (over ``earlier`` attempts) come first, ties
+    broken at random, so a retake repeats a question only once the bank runs out."""
+    bank = settings["questions"]
+    n = settings["per_attempt"]
+    if n >= len(bank):
+        return list(bank)
+    seen: dict[str, int] = {}
+    for a in earlier:
+        for qid in a.drawn_ids:
+            seen[qid] = seen.get(qid, 0) + 1
+    keyed = [(seen.get(str(q["id"]), 0), rng.random(), i) for i, q in enumerate(bank)]
+    chosen = sorted(i for _seen, _r, i in sorted(keyed)[:n])
+    return [bank[i] for i in chosen]
+
+
+def attempt_questions(attempt: QuizAttempt) -> list[dict]:
+    """The questions ``attempt`` got, in the order shown, as they stand in the bank
+    (a question removed from the bank since is left out)."""
+    by_id = {str(q["id"]): q for q in quiz_settings(attempt.module)["questions"]}
+    return [by_id[qid] for qid in attempt.drawn_ids if qid in by_id]
 
 
 def _normalise_answers(questions: list[dict], answers: dict) -> dict[str, list[str]]:
@@ -576,9 +609,11 @@ def is_correct(question: dict, chosen: list[str]) -> bool:
 def submit_attempt(attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     """Score and close an attempt; ``answers`` is {question id: [choice ids]}.
 
-    Score = percent of questions answered exactly right; passed when score >=
-    the quiz's pass mark (compared in whole numbers, so exactly at the mark
-    passes). A submitted attempt is never changed: a second submit raises
+    Only the questions the attempt drew count (answers to others are ignored).
+    Passed when correct/total is at least the pass mark, compared exactly
+    (``correct * 100 >= pass_mark * total``: exactly at the mark passes, one
+    question below fails); ``score`` (percent, rounded down to 0.01) is for
+    display only. A submitted attempt is never changed: a second submit raises
     Conflict. A pass completes the quiz module and re-evaluates the course.
     """
     # Lock and re-read: two tabs submitting the same attempt must not both score it.
@@ -592,15 +627,16 @@ def submit_attempt(attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     _require_open(enrollment)
     module = locked.module
     settings = quiz_settings(module)
-    questions = settings["questions"]
+    questions = attempt_questions(locked)
     chosen = _normalise_answers(questions, answers or {})
     correct = sum(1 for q in questions if is_correct(q, chosen[str(q["id"])]))
     total = len(questions)
+    locked.question_ids = [str(q["id"]) for q in questions]
     locked.answers = chosen
-    locked.score = round(correct * 100 / total, 2) if total else 0.0
-    # Integer comparison: 2 of 3 right against a pass mark of 66 passes, and
-    # exactly at the mark passes, with no floating-point surprises.
-    locked.passed = bool(total) and correct * 100 >= settings["pass_mark"] * total
+    locked.correct_count = correct
+    locked.score = percent_floor(correct, total, 2) if total else 0.0
+    # Exact comparison: 2 of 3 right against a pass mark of 66 passes, 67 fails.
+    locked.passed = bool(total) and meets_percent(correct, total, settings["pass_mark"])
     locked.submitted_at = utcnow()
     _touch(enrollment, module)
     db.session.flush()
@@ -610,22 +646,52 @@ def submit_attempt(attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     return locked
 
 
-def attempt_review(attempt: QuizAttempt) -> list[dict]:
-    """Per question, for the result page: the choices in the order shown, which were
-    chosen, which are right, and whether the question was answered correctly.
-    Only meaningful (and only shown) after the attempt is submitted."""
-    settings = quiz_settings(attempt.module)
+def answers_revealed(enrollment: Enrollment, module: Module) -> bool:
+    """May the trainee see correct choices and explanations of this quiz?
+
+    Only once the quiz is passed or no attempt is left (every allowed attempt
+    submitted). While a retake is possible a result shows right/wrong per question
+    only, so the next attempt is not a copy of the review."""
+    attempts = quiz_attempts(enrollment, module)
+    if any(a.submitted_at is not None and a.passed for a in attempts):
+        return True
+    limit = quiz_settings(module)["max_attempts"]
+    submitted = sum(1 for a in attempts if a.submitted_at is not None)
+    return limit is not None and submitted >= limit
+
+
+def display_score(attempt: QuizAttempt) -> str:
+    """The attempt's score as shown ("66.6"): rounded DOWN to 0.1 from the exact
+    correct/total, so a failed attempt never shows the pass mark. "" before submission."""
+    if attempt.submitted_at is None:
+        return ""
+    if attempt.correct_count is not None and attempt.question_count:
+        return format_percent(percent_floor(attempt.correct_count, attempt.question_count))
+    # Attempts recorded before correct_count existed: their stored score, rounded down.
+    return format_percent(math.floor(round((attempt.score or 0) * 10, 6)) / 10)
+
+
+def attempt_review(attempt: QuizAttempt, *, reveal: bool = True) -> list[dict]:
+    """Per question the attempt got: the choices in the order shown, which were chosen,
+    and whether the question was answered correctly.
+
+    With ``reveal`` each choice also says whether it is right and the question keeps
+    its explanation; without it (see :func:`answers_revealed`) ``right`` is None and
+    the question dict carries no answer and no explanation, so a page cannot show
+    them. Only meaningful (and only shown) after the attempt is submitted."""
     out = []
-    for q in settings["questions"]:
+    for q in attempt_questions(attempt):
         qid = str(q["id"])
         by_id = {str(c["id"]): c for c in q.get("choices", [])}
         order = [cid for cid in (attempt.choice_order or {}).get(qid, []) if cid in by_id]
         order += [cid for cid in by_id if cid not in order]  # choices added after the attempt began
         chosen = (attempt.answers or {}).get(qid, [])
         answer = {str(a) for a in q.get("answer", [])}
+        shown = q if reveal else {k: v for k, v in q.items() if k != "answer" and not k.startswith("explanation")}
         out.append({
-            "question": q,
-            "choices": [{"choice": by_id[cid], "id": cid, "chosen": cid in chosen, "right": cid in answer}
+            "question": shown,
+            "choices": [{"choice": by_id[cid], "id": cid, "chosen": cid in chosen,
+                         "right": (cid in answer) if reveal else None}
                         for cid in order],
             "correct": is_correct(q, chosen),
         })
@@ -633,9 +699,10 @@ def attempt_review(attempt: QuizAttempt) -> list[dict]:
 
 
 def ordered_questions(attempt: QuizAttempt) -> list[dict]:
-    """Questions with their choices in the attempt's stored order (for the form)."""
+    """The attempt's questions with their choices in the stored order (for the form;
+    no answers, no explanations)."""
     return [{"question": r["question"], "choices": [c["choice"] | {"id": c["id"]} for c in r["choices"]]}
-            for r in attempt_review(attempt)]
+            for r in attempt_review(attempt, reveal=False)]
 
 
 def get_attempt(enrollment: Enrollment, module: Module, attempt_id: int) -> QuizAttempt:
