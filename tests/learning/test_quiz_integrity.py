@@ -6,7 +6,7 @@ import random
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -210,3 +210,46 @@ def test_quiz_settings_per_attempt(per_attempt, expected):
     if per_attempt:
         quiz.data = dict(quiz.data, questions_per_attempt=per_attempt)
     assert services.quiz_settings(quiz)["per_attempt"] == expected
+
+
+@pytest.mark.parametrize("right,passed", [(8, True), (7, False)])
+def test_pass_mark_applies_to_the_drawn_questions(right, passed):
+    """Bank of 20 drawing 10 with pass mark 80 (like SAF111): 8 of 10 pass, 7 fail."""
+    course = setup_course(pass_mark=80)
+    quiz = mods(course, "quiz")[0]
+    quiz.data = dict(_bank(20, 10), pass_mark=80)
+    db.session.flush()
+    e = services.enroll(_user(), course)
+    a = services.start_attempt(e, quiz)
+    answers = {qid: (["a"] if k < right else ["b"]) for k, qid in enumerate(a.question_ids)}
+    done = services.submit_attempt(a, answers)
+    assert (done.correct_count, done.question_count, done.passed) == (right, 10, passed)
+    assert services.display_score(done) == str(right * 10)
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(limit=st.integers(min_value=0, max_value=3), outcomes=st.lists(st.booleans(), min_size=1, max_size=4))
+def test_answers_revealed_exactly_after_a_pass_or_the_last_attempt(limit, outcomes):
+    """For any attempt limit (0 = unlimited) and any run of failed/passed attempts
+    (stopping at the first pass or at the limit): answers are revealed iff an
+    attempt passed or every allowed attempt was submitted."""
+    course = setup_course()
+    quiz = mods(course, "quiz")[0]
+    quiz.data = dict(quiz.data, max_attempts=limit)
+    db.session.flush()
+    e = services.enroll(_user(), course)
+    right = {"q1": ["a"], "q2": ["a", "b"], "q3": ["a"]}
+    submitted = 0
+    for ok in outcomes:
+        if limit and submitted >= limit:
+            break
+        services.submit_attempt(services.start_attempt(e, quiz), right if ok else {"q1": ["b"]})
+        submitted += 1
+        expected = ok or bool(limit and submitted >= limit)
+        assert services.answers_revealed(e, quiz) is expected
+        for a in services.quiz_attempts(e, quiz):
+            review = services.attempt_review(a, reveal=services.answers_revealed(e, quiz))
+            assert all((c["right"] is None) is (not expected) for r in review for c in r["choices"])
+        if ok:
+            break
