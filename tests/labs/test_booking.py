@@ -286,8 +286,11 @@ def test_booking_page_says_a_late_seat_is_final(world, client):
 
 
 def test_giving_up_an_overlapping_seat_serves_the_waiting_place_it_blocked(world):
-    """Found by the state machine: a trainee skipped on a waiting list because of an
-    overlapping seat, who then gives that seat up, gets the free seat they wait for."""
+    """Found while writing the state machine's first-come-first-served invariant (a free
+    seat never stays free while someone who could take it waits): a trainee skipped on
+    a waiting list because of an overlapping seat, who then gives that seat up, gets
+    the free seat they wait for. (The machine's random search rarely reaches this
+    five-step sequence, so it has its own test.)"""
     x = make_session(world, capacity=1)
     y = make_session(world, capacity=1, room=world.room2, start_in=timedelta(days=3, hours=1))
     (u, _), (v, _) = enrolled_trainee(world), enrolled_trainee(world)
