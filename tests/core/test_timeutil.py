@@ -162,3 +162,21 @@ def test_statistics_months_and_days_are_korean(moment):
     assert start <= moment < end
     days = int((epoch + KST_OFFSET) // 86400)
     assert date(1970, 1, 1) + timedelta(days=days) == tu.kst_date(moment)
+
+
+@pytest.mark.parametrize("at,month,allowed", [
+    (kst(2026, 3, 1, 0, 30), "2026-02", True),  # February has ended in Korea (UTC is still 28 Feb)
+    (kst(2026, 2, 28, 23, 30), "2026-02", False),
+    (kst(2028, 3, 1, 8, 59), "2028-02", True),
+    (kst(2028, 2, 29, 8, 59), "2028-02", False),
+])
+def test_closing_a_month_follows_korean_month_ends(app, at, month, allowed):
+    from lms.analytics import services
+    from lms.errors import ValidationError
+
+    with tu.frozen_clock(at):
+        if allowed:
+            assert services.close_month(month, None).month == month
+        else:
+            with pytest.raises(ValidationError):
+                services.close_month(month, None)
