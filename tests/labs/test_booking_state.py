@@ -123,6 +123,17 @@ def machine_for(world):
                 self.final_at_booking.add(b.id)
             return b.id
 
+        @rule(target=made, bid=made)
+        def book_the_overlapping_one(self, bid):
+            """The same trainee books the session overlapping this booking's (s0 <-> s1):
+            where skipping for overlaps and giving seats back meet."""
+            b = db.session.get(Booking, bid)
+            index = [x.id for x in self.sessions].index(b.session_id)
+            if index == 2:
+                return multiple()
+            got = self._book(self.users.index(b.user), 1 - index)
+            return multiple() if got is None else got
+
         @rule(bid=made)
         def trainee_cancels(self, bid):
             b = db.session.get(Booking, bid)
