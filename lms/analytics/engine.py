@@ -7,15 +7,37 @@ practice. ``compute(filters, base, target)`` then filters and evaluates every
 figure "as of" the filter's end, so one loaded base serves every filter and the
 monthly report of any past month.
 
-Counting rule: figures count distinct **people** (a trainee with two enrollments
-in a group counts once), because the privacy rule is about people.
+Definitions (one set, used by every card, table, chart and funnel stage):
 
-Region rule: the 시·도 of the trainee's employer (Company.region_code), because
-the programme measures where operators work; trainees without an employer fall
-back to the region of the institution running their programme, else "미상".
-
-Sponsor class rule: the sponsor firm of the enrollment (Enrollment.sponsor_company_id);
-self-funded enrollments fall back to the trainee's employer.
+- **Who is counted**: trainee accounts (role ``trainee``) only; staff who enrol in a
+  course for a look are not trainees. A record counts once its moment has come:
+  an account created, an enrollment made, a completion or a certificate dated
+  after the evaluation instant ``t`` (the end of the period, or now) does not
+  count yet. (The demo seed with ``--today now`` dates records up to 18:00 KST of
+  the day; the benchmark's SQL yardstick applies the same "up to now" rule.)
+- **Population** of a filter: trainees registered by ``t`` (and, with a period,
+  registered within it: a period selects the people who joined in those
+  months), in the chosen region. With a programme-type, institution, course or
+  cohort filter the population is narrowed to the people with at least one
+  matching enrollment; every figure then describes those people and those
+  enrollments. Hence registered >= enrolled >= ... on every filter.
+- **Counting rule**: figures count distinct **people** (a trainee with two
+  enrollments in a group counts once), because the privacy rule is about people.
+- **Region rule** (a property of the person, so a region's parts never exceed it):
+  the 시·도 of the trainee's employer (Company.region_code); trainees without an
+  employer fall back to the region of the institution running their earliest
+  institution-run enrollment, else "미상".
+- **Funnel**: each person's furthest stage over the filter's enrollments
+  (enrolled, theory passed, practical passed, certificate issued, certificate
+  valid); a stage counts everyone who reached it *or a later one*, so no stage
+  exceeds the one before it.
+- **Sponsor class rule**: the sponsor firm of the enrollment (Enrollment.sponsor_company_id);
+  self-funded enrollments fall back to the trainee's employer.
+- **Smart-lab table**: ended, not-cancelled sessions held by ``t`` (and within the
+  period); region and institution filters select labs by their site and operator;
+  programme-type, cohort and course filters count the bookings, attendance and
+  sign-offs of matching enrollments, and a session counts when such an enrollment
+  used it (booked, attended or was signed off).
 """
 from __future__ import annotations
 
@@ -167,15 +189,28 @@ def load_base() -> Base:
     programmes = dims["programmes"]
     institutions = dims["institutions"]
 
-    users["region_code"] = _lookup(users["company_id"], companies, "company_id", "region_code", None)
+    # Trainees' enrollments only (see "Who is counted").
+    enr = enr[pd.Index(users["user_id"].to_numpy()).get_indexer(enr["user_id"].to_numpy()) >= 0].reset_index(drop=True)
 
     enr["kind"] = pd.Categorical(_lookup(enr["programme_id"], programmes, "programme_id", "kind", "online"),
                                  categories=["contract", "smart_lab", "online"])
     enr["institution_id"] = _lookup(enr["programme_id"], programmes, "programme_id", "institution_id", -1).astype("int32")
     employer = _lookup(enr["user_id"], users, "user_id", "company_id", -1).astype("int32")
-    region = _lookup(employer, companies, "company_id", "region_code", None)
+    # Region of the person: employer's, else the institution of the earliest
+    # institution-run enrollment, else unknown (one region per person).
     inst_region = _lookup(enr["institution_id"], institutions, "institution_id", "region_code", None)
-    enr["region_code"] = pd.Categorical(region.fillna(inst_region).fillna(UNKNOWN))
+    has = inst_region.notna().to_numpy()
+    if has.any():
+        order = np.argsort(enr["enrolled_at"].to_numpy()[has], kind="stable")
+        firsts = pd.DataFrame({"user_id": enr["user_id"].to_numpy()[has][order],
+                               "region_code": inst_region.to_numpy()[has][order]}).drop_duplicates("user_id")
+        fallback = _lookup(users["user_id"], firsts, "user_id", "region_code", None)
+    else:
+        fallback = pd.Series(None, index=users.index, dtype=object)
+    own = _lookup(users["company_id"], companies, "company_id", "region_code", None)
+    users["region_code"] = own.fillna(fallback).fillna(UNKNOWN).astype(object)
+    enr["region_code"] = pd.Categorical(_lookup(enr["user_id"], users, "user_id", "region_code", UNKNOWN))
+    enr["created_at"] = _lookup(enr["user_id"], users, "user_id", "created_at", np.nan).astype(np.float64)
     sponsor = enr["sponsor_id"].where(enr["sponsor_id"] >= 0, employer)
     enr["tech_code"] = pd.Categorical(_lookup(sponsor, companies, "company_id", "tech_code", None).fillna(UNKNOWN))
     enr["size_code"] = pd.Categorical(_lookup(sponsor, companies, "company_id", "size_code", None).fillna(UNKNOWN))
@@ -239,12 +274,19 @@ def _month_labels(epochs) -> pd.Series:
     return pd.Series(labels[inv])
 
 
+def _enrollment_filtered(f: Filters) -> bool:
+    """Whether ``f`` narrows the population to people with matching enrollments."""
+    return bool(f.kind or f.institution_id or f.course_id or f.cohort_ids is not None)
+
+
 def filter_enrollments(base: Base, f: Filters, t: float) -> pd.DataFrame:
+    """The filter's enrollments: made by ``t`` by people of the population (module docstring)."""
     e = base.enr
     m = e["enrolled_at"].to_numpy() <= t
+    m &= e["created_at"].to_numpy() <= t
     t0 = _ts(f.start_instant())
     if t0 is not None:
-        m &= e["enrolled_at"].to_numpy() >= t0
+        m &= e["created_at"].to_numpy() >= t0
     if f.region:
         m &= (e["region_code"] == f.region).to_numpy()
     if f.kind:
@@ -258,6 +300,20 @@ def filter_enrollments(base: Base, f: Filters, t: float) -> pd.DataFrame:
     return e[m]
 
 
+def population(base: Base, f: Filters, e: pd.DataFrame, t: float) -> pd.DataFrame:
+    """The trainees the figures of ``f`` describe (rows of ``base.users``)."""
+    users = base.users
+    um = (users["created_at"] <= t).to_numpy()
+    t0 = _ts(f.start_instant())
+    if t0 is not None:
+        um &= (users["created_at"] >= t0).to_numpy()
+    if f.region:
+        um &= (users["region_code"] == f.region).to_numpy()
+    if _enrollment_filtered(f):
+        um &= users["user_id"].isin(e["user_id"].unique()).to_numpy()
+    return users[um]
+
+
 def valid_certificates(certs: pd.DataFrame, t: float) -> pd.DataFrame:
     """Certificates valid at ``t``: issued, not revoked, not expired, not superseded."""
     ok = certs["issued_at"] <= t
@@ -268,17 +324,7 @@ def valid_certificates(certs: pd.DataFrame, t: float) -> pd.DataFrame:
 
 def headline(base: Base, f: Filters, e: pd.DataFrame, t: float, target: dict) -> dict:
     """The headline figures (raw numbers; suppression happens in privacy)."""
-    users = base.users
-    if f.cohort_ids is not None:
-        users = users[users["user_id"].isin(e["user_id"].unique())]
-    else:
-        um = users["created_at"] <= t
-        t0 = _ts(f.start_instant())
-        if t0 is not None:
-            um &= users["created_at"] >= t0
-        if f.region:
-            um &= users["region_code"] == f.region
-        users = users[um]
+    users = population(base, f, e, t)
     active = users["last_active_at"].between(t - 30 * DAY, t).sum()
     certs = base.certs[base.certs["enrollment_id"].isin(e["enrollment_id"])]
     valid = valid_certificates(certs, t)
@@ -409,17 +455,20 @@ def breakdowns(base: Base, e: pd.DataFrame, t: float, labels: dict) -> dict[str,
 
 
 def funnel(base: Base, e: pd.DataFrame, t: float, registered: int, labels: dict) -> pd.DataFrame:
+    """People per stage; a stage counts everyone who reached it or a later one
+    (each person's furthest stage over the filter's enrollments), so the stages
+    are nested by construction."""
     certs = base.certs[base.certs["enrollment_id"].isin(e["enrollment_id"])]
-    issued = certs[certs["issued_at"] <= t]
-    valid = valid_certificates(certs, t)
-    counts = [
-        registered,
-        e["user_id"].nunique(),
-        e.loc[e["theory_at"] <= t, "user_id"].nunique(),
-        e.loc[e["practical_at"] <= t, "user_id"].nunique(),
-        issued["user_id"].nunique(),
-        valid["user_id"].nunique(),
-    ]
+    enr_ids = e["enrollment_id"].to_numpy()
+    issued = np.isin(enr_ids, certs.loc[certs["issued_at"] <= t, "enrollment_id"].to_numpy())
+    valid = np.isin(enr_ids, valid_certificates(certs, t)["enrollment_id"].to_numpy())
+    level = np.ones(len(e), dtype=np.int8)
+    level = np.where(e["theory_at"].to_numpy() <= t, 2, level)
+    level = np.where(e["practical_at"].to_numpy() <= t, 3, level)
+    level = np.where(issued, 4, level)
+    level = np.where(valid, 5, level)
+    furthest = pd.Series(level).groupby(e["user_id"].to_numpy(), sort=False).max().to_numpy()
+    counts = [registered] + [int((furthest >= k).sum()) for k in range(1, 6)]
     first = counts[0]
     df = pd.DataFrame({"key": ["registered", "enrolled", "theory", "practical", "certified", "valid"],
                        "label": labels["funnel"], "people": counts})
@@ -490,6 +539,7 @@ def cohorts(base: Base, e: pd.DataFrame, t: float) -> dict[str, pd.DataFrame]:
 
 
 def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
+    """Smart-lab operations per lab for ``f`` (see "Smart-lab table" in the module docstring)."""
     lab = base.labs
     day_t = np.floor((t + KST_OFFSET) / DAY)
     m = lab["day"].to_numpy() <= day_t
@@ -500,7 +550,12 @@ def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
         m &= (lab["course_id"] == f.course_id).to_numpy()
     if f.cohort_ids is not None:
         m &= lab["cohort_id"].isin(f.cohort_ids).to_numpy()
+    if f.kind:
+        kind = _lookup(lab["programme_id"], base.dims["programmes"], "programme_id", "kind", "online")
+        m &= (kind == f.kind).to_numpy()
     lab = lab[m]
+    if f.kind or f.cohort_ids is not None:  # sessions these enrollments used
+        lab = lab[(lab["booked"] + lab["attended"] + lab["signoffs"]) > 0]
     dims = base.dims["labs"]
     if f.region or f.institution_id:
         keep = dims
@@ -510,7 +565,10 @@ def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
         if f.institution_id:
             keep = keep[keep["institution_id"] == f.institution_id]
         lab = lab[lab["lab_id"].isin(keep["lab_id"])]
-    g = lab.groupby("lab_id")[["sessions", "seats", "booked", "attended", "excused", "noshow", "signoffs", "passed"]].sum().reset_index()
+    per_session = lab.groupby("session_id", sort=False).agg(lab_id=("lab_id", "first"), seats=("seats", "first"))
+    s = per_session.groupby("lab_id").agg(sessions=("seats", "size"), seats=("seats", "sum"))
+    g = lab.groupby("lab_id")[["booked", "attended", "excused", "noshow", "signoffs", "passed"]].sum()
+    g = s.join(g).reset_index()
     g["label"] = _lookup(g["lab_id"], dims, "lab_id", "lab_name", "?")
     g["_expected"] = g["booked"] - g["excused"]
     g["attendance_rate"] = g["attended"] / g["_expected"].where(g["_expected"] > 0)
