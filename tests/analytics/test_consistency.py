@@ -226,3 +226,42 @@ def test_identities_hold_for_random_filter_combinations(seeded):
         check_identities(base, f, now)
 
     holds()
+
+
+# ---------------------------------------------------------------- instructor's smart-lab table
+
+def test_instructor_lab_table_counts_the_sessions_their_cohort_used(world, client):
+    """Issue 8: the instructor's 스마트랩 운영 showed 1 session and 0 bookings for a cohort
+    with six finished sessions with bookings and attendance: sessions open to every
+    cohort (no cohort_id) were not counted, only the one reserved for the cohort."""
+    from lms.labs.models import Attendance, Booking, LabRoom, LabSession
+    from tests.conftest import login
+
+    practical = [m for m in world.course_y.modules if m.kind == "practical"][0]
+    room = db.session.execute(sa.select(LabRoom).where(LabRoom.lab_id == world.lab.id)).scalar_one()
+    members = world.seoul_people[7:12]
+    enrs = [make_enrollment(u, world.course_y, cohort_id=world.cohort.id, programme_id=world.contract.id,
+                            enrolled_at=utc(2026, 3, 10)) for u in members]
+    db.session.add(LabSession(lab_id=world.lab.id, room_id=room.id, module_id=practical.id, cohort_id=world.cohort.id,
+                              starts_at=utc(2026, 4, 1, 0), ends_at=utc(2026, 4, 1, 4), capacity=10))
+    for k in range(6):
+        s = LabSession(lab_id=world.lab.id, room_id=room.id, module_id=practical.id, starts_at=utc(2026, 4, 2 + k, 0),
+                       ends_at=utc(2026, 4, 2 + k, 4), capacity=10, booked_count=2)
+        db.session.add(s)
+        db.session.flush()
+        for e in (enrs[k % 5], enrs[(k + 1) % 5]):
+            db.session.add(Booking(session_id=s.id, user_id=e.user_id, enrollment_id=e.id, status="booked"))
+            db.session.add(Attendance(session_id=s.id, user_id=e.user_id, enrollment_id=e.id, status="present", minutes=240))
+    db.session.flush()
+    labs = run(Filters().with_scope([world.cohort.id]))["tables"]["labs"]
+    row = labs.iloc[0]
+    assert (row["sessions"], row["booked"], row["attended"]) == (6, 12, 12)
+    everyone = run()["tables"]["labs"].iloc[0]
+    assert (everyone["sessions"], everyone["booked"]) == (8, 19)  # the world's session, the reserved one, six more
+
+    db.session.commit()
+    login(client, world.instructor)
+    html = client.get("/instructor/analytics").get_data(as_text=True)
+    table = html[html.index('id="table-labs"'):]
+    table = table[:table.index("</table>")]
+    assert "창원 스마트랩" in table and ">6<" in table and ">12<" in table
