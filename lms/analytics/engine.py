@@ -331,10 +331,31 @@ def headline(base: Base, f: Filters, e: pd.DataFrame, t: float, target: dict) ->
     n_valid = int(valid["user_id"].nunique())
     new90 = certs[(certs["supersedes_id"] < 0) & (certs["issued_at"] > t - 90 * DAY) & (certs["issued_at"] <= t)]
     n_new90 = int(new90["user_id"].nunique())
-    pace = n_new90 / 90.0
     goal = int(target["count"])
+    head = {
+        "registered": int(len(users)),
+        "active30": int(active),
+        "enrolled": int(e["user_id"].nunique()),
+        "completed": int(e.loc[e["completed_at"] <= t, "user_id"].nunique()),
+        "certified_valid": n_valid,
+        "target": goal,
+        "target_date": target["date"].isoformat(),
+        "new_90d": n_new90,
+        "as_of": datetime.fromtimestamp(t, tz=timezone.utc).isoformat(),
+    }
+    head.update(pace_figures(n_valid, n_new90, goal, target["date"], t))
+    return head
+
+
+def pace_figures(n_valid: int, n_new90: int, goal: int, target_date, t: float) -> dict:
+    """Progress towards the target from two counts (people): progress in percent,
+    the pace of the last 90 days (people/day), the projected date at that pace
+    (ISO date or None), whether that is on time, and the pace still needed
+    (people/day, None when the date has passed). The privacy layer calls it again
+    with the published (rounded) counts, so no derived figure is finer than they are."""
+    pace = n_new90 / 90.0
     remaining = max(goal - n_valid, 0)
-    target_ts = datetime.combine(target["date"], datetime.min.time(), tzinfo=timezone.utc).timestamp()
+    target_ts = datetime.combine(target_date, datetime.min.time(), tzinfo=timezone.utc).timestamp()
     days_left = (target_ts - t) / DAY
     projected = None
     if remaining == 0:
@@ -343,20 +364,11 @@ def headline(base: Base, f: Filters, e: pd.DataFrame, t: float, target: dict) ->
         projected = datetime.fromtimestamp(t + remaining / pace * DAY, tz=timezone.utc).date().isoformat()
     needed = remaining / days_left if days_left > 0 else None
     return {
-        "registered": int(len(users)),
-        "active30": int(active),
-        "enrolled": int(e["user_id"].nunique()),
-        "completed": int(e.loc[e["completed_at"] <= t, "user_id"].nunique()),
-        "certified_valid": n_valid,
-        "target": goal,
-        "target_date": target["date"].isoformat(),
         "progress_pct": round(100.0 * n_valid / goal, 2) if goal else None,
-        "new_90d": n_new90,
         "pace_per_day": round(pace, 2),
         "projected_date": projected,
-        "on_track": bool(projected is not None and projected <= target["date"].isoformat()),
+        "on_track": bool(projected is not None and projected <= target_date.isoformat()),
         "needed_per_day": round(needed, 2) if needed is not None else None,
-        "as_of": datetime.fromtimestamp(t, tz=timezone.utc).isoformat(),
     }
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, IntegerField, SelectField, StringField
-from wtforms.fields import DateField
+from wtforms.fields import DateField, MonthField
 from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 
 
 class FilterForm(Form):
     """Filters kept in the URL so a view can be shared."""
 
-    date_from = DateField(_l("시작일"), validators=[Optional()], name="from")
-    date_to = DateField(_l("종료일"), validators=[Optional()], name="to")
+    # Whole months only (the privacy rule): ministry views never differ by one day.
+    date_from = MonthField(_l("가입 기간 시작(월)"), validators=[Optional()], name="from")
+    date_to = MonthField(_l("가입 기간 끝(월)"), validators=[Optional()], name="to")
     region = SelectField(_l("지역(시·도)"), validators=[Optional()], choices=[])
     kind = SelectField(_l("사업 유형"), validators=[Optional()], choices=[])
     institution = SelectField(_l("기관"), validators=[Optional()], choices=[])

@@ -31,7 +31,9 @@ def _filter_form(filters: Filters) -> FilterForm:
     from lms.catalog.models import Course
     from lms.orgs.models import Institution, Region
 
-    form = FilterForm(request.args)
+    from werkzeug.datastructures import MultiDict
+
+    form = FilterForm(MultiDict(filters.to_args()))  # what is applied: months, known values only
     every = [("", _("전체"))]
     today = today_kst()
     regions = db.session.execute(sa.select(Region).order_by(Region.code)).scalars().all()
@@ -98,14 +100,15 @@ def _sections(ctx: dict) -> Markup:
 def _context(filters: Filters, data: dict, *, audience: str) -> dict:
     from datetime import datetime
 
-    from lms.analytics import charts
+    from lms.analytics import charts, exports
     from lms.core.timeutil import to_kst
 
     as_of = to_kst(datetime.fromisoformat(data["headline"]["as_of"])).strftime("%Y-%m-%d %H:%M")
     return dict(filters=filters, data=data, head=data["headline"], specs=TABLES, breakdowns=BREAKDOWNS,
                 args=filters.to_args(), fmt_cell=fmt_cell, sort_key=sort_key, heat_style=heat_style,
                 charts=charts, audience=audience, kinds=kind_labels(), column=column, pairs=pairs,
-                as_of_kst=as_of, last_month=_last_month())
+                as_of_kst=as_of, last_month=_last_month(), privacy_rule=exports.suppression_rule(),
+                definitions_note=exports.definitions_note())
 
 
 @bp.get("/ministry")

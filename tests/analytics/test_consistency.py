@@ -88,27 +88,6 @@ def test_staff_enrollments_are_not_trainees(world):
 
 # ---------------------------------------------------------------- the kind (seeded database)
 
-@pytest.fixture
-def seeded():
-    """A 300-trainee demo world dated today (so, like ``--today now``, some of its
-    records lie later today), plus the two kinds of records the definitions exclude:
-    a trainee whose only enrollment is dated after now and a staff member's enrollment."""
-    from lms.demo.seed import seed_demo
-
-    courses = [make_course("DM101", lessons=3, quizzes=1, practicals=1, valid_for_months=12),
-               make_course("DM201", lessons=2, quizzes=1, practicals=1, valid_for_months=24),
-               make_course("DM231", lessons=3, quizzes=1, practicals=0),
-               make_course("DM241", lessons=2, quizzes=2, practicals=0, valid_for_months=6)]
-    seed_demo(300, seed=42, today=today_kst())
-    later = make_user(name="내일입과", email="tomorrow@example.kr")
-    later.created_at = utcnow() - timedelta(days=3)
-    make_enrollment(later, courses[2], enrolled_at=utcnow() + timedelta(hours=6))
-    staff = make_user(role="instructor", name="둘러보는강사")
-    make_enrollment(staff, courses[2], enrolled_at=utcnow() - timedelta(days=2))
-    db.session.flush()
-    return courses
-
-
 def _sql_by(column_sql: str, now) -> dict:
     """Distinct trainees enrolled by ``now`` per group, by a hand-written SQL GROUP BY."""
     rows = db.session.execute(sa.text(f"""
@@ -120,7 +99,7 @@ def _sql_by(column_sql: str, now) -> dict:
     return {str(k): int(n) for k, n in rows}
 
 
-def test_engine_agrees_with_independent_sql(seeded):
+def test_engine_agrees_with_independent_sql(seeded_world):
     """Task 2 / bench: the dashboard's enrolled figure (and every headline count) equals
     the SQL GROUP BY written from the same definitions, at the same instant."""
     now = utcnow()
@@ -214,7 +193,7 @@ def check_identities(base, f: Filters, now) -> None:
                 assert r["sessions"] <= labs_all.loc[k, "sessions"] and r["booked"] <= labs_all.loc[k, "booked"]
 
 
-def test_identities_hold_for_random_filter_combinations(seeded):
+def test_identities_hold_for_random_filter_combinations(seeded_world):
     now = utcnow()
     base = engine.load_base()
     check_identities(base, Filters(), now)

@@ -140,7 +140,10 @@ def test_filters_roundtrip():
     f = Filters.from_args({"from": "2026-01-01", "to": "2026-06-30", "region": "11", "kind": "contract",
                            "institution": "3", "course": "x"})
     assert f.course_id is None  # malformed values are ignored
-    assert f.to_args() == {"from": "2026-01-01", "to": "2026-06-30", "region": "11", "kind": "contract", "institution": "3"}
+    # Days are widened to whole months (privacy: views never differ by one day).
+    assert f.to_args() == {"from": "2026-01", "to": "2026-06", "region": "11", "kind": "contract", "institution": "3"}
+    assert (f.date_from, f.date_to) == (date(2026, 1, 1), date(2026, 6, 30))
+    assert Filters.from_args(f.to_args()) == f
     assert Filters.from_args({"kind": "bogus", "from": "not-a-date"}).is_empty()
 
 
