@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -343,7 +343,11 @@ def headline(base: Base, f: Filters, e: pd.DataFrame, t: float, target: dict) ->
         "new_90d": n_new90,
         "as_of": datetime.fromtimestamp(t, tz=timezone.utc).isoformat(),
     }
-    head.update(pace_figures(n_valid, n_new90, goal, target["date"], t))
+    if target.get("national", True):
+        head.update(pace_figures(n_valid, n_new90, goal, target["date"], t))
+    else:  # the national target means nothing for a subset or one instructor's cohorts
+        head.update(target=None, target_date=None, progress_pct=None, projected_date=None, on_track=False,
+                    needed_per_day=None, pace_per_day=round(n_new90 / 90.0, 2))
     return head
 
 
@@ -372,26 +376,51 @@ def pace_figures(n_valid: int, n_new90: int, goal: int, target_date, t: float) -
     }
 
 
+def target_line(target: dict, months: list[int]) -> np.ndarray:
+    """The national target at the end of each Korean month (month index since 1970-01):
+    a straight line from ``baseline`` people at ``start`` to ``count`` at ``date``,
+    NaN before the start month, ``count`` after the target date."""
+    start = target.get("start") or date(1970, 1, 1)
+    baseline = int(target.get("baseline") or 0)
+    goal, end = int(target["count"]), target["date"]
+    span = max((end - start).days, 1)
+    out = np.full(len(months), np.nan)
+    start_index = (start.year - 1970) * 12 + start.month - 1
+    for i, m in enumerate(months):
+        if m < start_index:
+            continue
+        y, mo = 1970 + (m + 1) // 12, (m + 1) % 12 + 1
+        month_end = date(y, mo, 1) - timedelta(days=1)
+        frac = min(max((month_end - start).days / span, 0.0), 1.0)
+        out[i] = round(baseline + (goal - baseline) * frac)
+    return out
+
+
 def cumulative(base: Base, e: pd.DataFrame, t: float, target: dict) -> pd.DataFrame:
-    """Cumulative certified people by Korean month (first certificate) and the target line.
-    A revoked certificate never counted (it should not have been issued); an expired
-    one did count: the person was certified then."""
+    """Cumulative certified people by Korean month (first certificate) and, for the
+    national view only (``target["national"]``), the target line from the programme's
+    start and baseline (:func:`target_line`); the series then starts at the
+    programme's start. A revoked certificate never counted (it should not have been
+    issued); an expired one did count: the person was certified then."""
     c = base.certs
     certs = c[c["enrollment_id"].isin(e["enrollment_id"]) & (c["issued_at"] <= t)
               & (c["revoked_at"].isna() | (c["revoked_at"] > t))]
-    if certs.empty:
+    national = target.get("national", True)
+    end = int(_month_index(np.array([t]))[0])
+    if certs.empty and not national:
         return pd.DataFrame({"label": [], "certified": [], "target_line": []})
     first = certs.groupby("user_id", sort=False)["issued_at"].min()
     months = _month_index(first.to_numpy())
-    start = int(months.min())
-    end = max(int(_month_index(np.array([t]))[0]), start)
+    start = int(months.min()) if len(months) else end
+    if national and target.get("start"):
+        s0 = target["start"]
+        start = min(start, (s0.year - 1970) * 12 + s0.month - 1)
+    end = max(end, start)
     counts = np.cumsum(np.bincount(months - start, minlength=end - start + 1)[: end - start + 1])
-    goal = int(target["date"].year - 1970) * 12 + target["date"].month - 1
-    total_months = max(goal - start, 1)
-    steps = np.arange(end - start + 1, dtype=float)
-    line = np.minimum(np.round(target["count"] * steps / total_months), target["count"])
-    labels = [_month_label(m) for m in range(start, end + 1)]
-    return pd.DataFrame({"label": labels, "certified": counts, "target_line": line.astype("int64")})
+    index = list(range(start, end + 1))
+    line = target_line(target, index) if national else np.full(len(index), np.nan)
+    labels = [_month_label(m) for m in index]
+    return pd.DataFrame({"label": labels, "certified": counts.astype("int64"), "target_line": line})
 
 
 def _people_by(e: pd.DataFrame, key: str, t: float, valid_enr: np.ndarray, certified=None) -> pd.DataFrame:
@@ -595,6 +624,7 @@ def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
 def compute(base: Base, f: Filters, target: dict, labels: dict, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for ``f`` (raw numbers in DataFrames)."""
     t = f.evaluation_instant(now).timestamp()
+    target = dict(target, national=f.is_national())
     e = filter_enrollments(base, f, t)
     head = headline(base, f, e, t, target)
     tables = {"cumulative": cumulative(base, e, t, target)}

@@ -88,6 +88,12 @@ class Filters:
             return None
         return datetime.combine(self.date_from, time.min, tzinfo=KST).astimezone(timezone.utc)
 
+    def is_national(self) -> bool:
+        """Whether the view is the whole programme (the national target applies): no
+        subset filter and no instructor scope; an end month or ``as_of`` only moves time."""
+        return not (self.date_from or self.region or self.kind or self.institution_id or self.course_id
+                    or self.cohort_ids is not None)
+
     def is_empty(self) -> bool:
         return not self.to_args() and self.cohort_ids is None and self.as_of is None
 

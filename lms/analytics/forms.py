@@ -24,6 +24,9 @@ class FilterForm(Form):
 class TargetForm(FlaskForm):
     target_count = IntegerField(_l("목표 인원"), validators=[DataRequired(), NumberRange(min=1, max=10_000_000)])
     target_date = DateField(_l("목표 일자"), validators=[DataRequired()])
+    # Left empty: the saved values stay (services.update_target).
+    programme_start = DateField(_l("사업 시작일(목표선의 출발점)"), validators=[Optional()])
+    baseline_count = IntegerField(_l("사업 시작 시점 인원(기준)"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
 
 
 class CloseMonthForm(FlaskForm):

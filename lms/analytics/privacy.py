@@ -147,7 +147,10 @@ def suppress_headline(head: dict) -> dict:
     for key in HEADLINE_COUNTS:
         if isinstance(out.get(key), (int, float)):
             out[key] = round_count(out[key])
-    if isinstance(head.get("target"), (int, float)) and head.get("target_date") and head.get("as_of"):
+    if not isinstance(head.get("target"), (int, float)):  # a subset: no national target, only the pace
+        new90 = out["new_90d"] if isinstance(out.get("new_90d"), int) else 0
+        out["pace_per_day"] = round(new90 / 90.0, 2)
+    elif head.get("target_date") and head.get("as_of"):
         valid = out["certified_valid"] if isinstance(out.get("certified_valid"), int) else 0
         new90 = out["new_90d"] if isinstance(out.get("new_90d"), int) else 0
         t = datetime.fromisoformat(head["as_of"]).timestamp()

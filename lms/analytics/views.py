@@ -122,7 +122,9 @@ def dashboard():
     ctx["sections_html"] = _sections(ctx)
     if current_user.role == "admin":
         target = services.get_target()
-        ctx["target_form"] = TargetForm(data={"target_count": target.target_count, "target_date": target.target_date})
+        ctx["target_form"] = TargetForm(data={"target_count": target.target_count, "target_date": target.target_date,
+                                              "programme_start": target.programme_start or services.DEFAULT_PROGRAMME_START,
+                                              "baseline_count": target.baseline_count or 0})
         ctx["close_form"] = CloseMonthForm()
     db.session.commit()  # the default Target row, if it was just created
     return render_template("analytics/dashboard.html", **ctx)
@@ -169,14 +171,15 @@ def target():
     form = TargetForm()
     if form.validate_on_submit():
         try:
-            services.update_target(form.target_count.data, form.target_date.data, current_user)
+            services.update_target(form.target_count.data, form.target_date.data, current_user,
+                                   programme_start=form.programme_start.data, baseline=form.baseline_count.data)
             db.session.commit()
             flash(_("목표를 저장했습니다."), "success")
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
     else:
-        flash(_("목표 인원과 일자를 확인해 주세요."), "error")
+        flash(_("목표 인원, 일자, 사업 시작일과 기준 인원을 확인해 주세요."), "error")
     return redirect(url_for("analytics.dashboard"))
 
 
