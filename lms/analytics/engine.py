@@ -575,7 +575,9 @@ def cohorts(base: Base, e: pd.DataFrame, t: float) -> dict[str, pd.DataFrame]:
         pname = _lookup(coh["programme_id"], base.dims["programmes"], "programme_id", "programme_name", "")
         names = pd.Series((pname + " " + coh["cohort_label"]).to_numpy(), index=coh["cohort_id"].astype(str).to_numpy())
         h.insert(1, "label", h["key"].map(names).fillna(h["key"]))
-        out["cohort_contract"] = h.sort_values("label").reset_index(drop=True)
+        # Chronological (first intake of each cohort), so "the most recent" is the tail.
+        h["_start"] = start.reindex(h["key"].astype(start.index.dtype)).to_numpy()
+        out["cohort_contract"] = h.sort_values(["_start", "label"], kind="stable").drop(columns="_start").reset_index(drop=True)
     return out
 
 
