@@ -608,10 +608,17 @@ def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
         if f.institution_id:
             keep = keep[keep["institution_id"] == f.institution_id]
         lab = lab[lab["lab_id"].isin(keep["lab_id"])]
-    per_session = lab.groupby("session_id", sort=False).agg(lab_id=("lab_id", "first"), seats=("seats", "first"))
-    s = per_session.groupby("lab_id").agg(sessions=("seats", "size"), seats=("seats", "sum"))
-    g = lab.groupby("lab_id")[["booked", "attended", "excused", "noshow", "signoffs", "passed"]].sum()
-    g = s.join(g).reset_index()
+    # Rows are sorted by session (queries.load_labs): a session's first row carries its seats.
+    ids = lab["session_id"].to_numpy()
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]
+    codes, uniques = pd.factorize(lab["lab_id"].to_numpy(), sort=True)
+    n = len(uniques)
+    g = pd.DataFrame({"lab_id": np.asarray(uniques, dtype=np.int64),
+                      "sessions": np.bincount(codes[first], minlength=n),
+                      "seats": np.bincount(codes[first], weights=lab["seats"].to_numpy()[first], minlength=n).astype(np.int64)})
+    for c in ("booked", "attended", "excused", "noshow", "signoffs", "passed"):
+        g[c] = np.bincount(codes, weights=lab[c].to_numpy(), minlength=n).astype(np.int64)
     g["label"] = _lookup(g["lab_id"], dims, "lab_id", "lab_name", "?")
     g["_expected"] = g["booked"] - g["excused"]
     g["attendance_rate"] = g["attended"] / g["_expected"].where(g["_expected"] > 0)
