@@ -26,7 +26,8 @@ def describe_filters(filters: Filters) -> str:
 
     parts = []
     if filters.date_from or filters.date_to:
-        parts.append(_("기간: %(a)s ~ %(b)s", a=filters.date_from or "", b=filters.date_to or ""))
+        month = lambda d: d.strftime("%Y-%m") if d else ""  # noqa: E731  (periods are whole months)
+        parts.append(_("기간: %(a)s ~ %(b)s", a=month(filters.date_from), b=month(filters.date_to)))
     if filters.region:
         region = db.session.get(Region, filters.region)
         parts.append(_("지역: %(r)s", r=region.name_ko if region else filters.region))

@@ -161,8 +161,14 @@ def month_report_data(month: str) -> tuple[dict, ClosedMonth | None]:
     return compute_raw(month_filters(month)), None
 
 
-def closed_month_changes(limit: int = 6) -> list[dict]:
-    """For the latest closed months: headline figures that differ now from the frozen ones."""
+def closed_month_changes(limit: int = 6, *, exact: bool = False) -> list[dict]:
+    """For the latest closed months: headline figures that differ now from the frozen ones.
+
+    Unless ``exact`` (admins, who correct the records), frozen and current figures
+    are compared and shown as published (rounded, :mod:`lms.analytics.privacy`):
+    a correction of one person must not show through the comparison either."""
+    from lms.analytics.privacy import round_count
+
     rows = db.session.execute(sa.select(ClosedMonth).order_by(ClosedMonth.month.desc()).limit(limit)).scalars().all()
     out = []
     for closed in rows:
@@ -172,6 +178,8 @@ def closed_month_changes(limit: int = 6) -> list[dict]:
         for key in COMPARED_KEYS:
             frozen = closed.figures.get("headline", {}).get(key)
             current = now_raw["headline"].get(key)
+            if not exact:
+                frozen, current = round_count(frozen), round_count(current)
             if frozen != current:
                 changes.append({"key": key, "frozen": frozen, "current": current})
         out.append({"month": closed.month, "closed_at": closed.closed_at, "changes": changes,

@@ -117,7 +117,7 @@ def dashboard():
     filters = Filters.from_args(request.args)
     data = services.dashboard(filters, suppress=True)
     ctx = _context(filters, data, audience="ministry")
-    ctx.update(form=_filter_form(filters), closed=services.closed_month_changes(),
+    ctx.update(form=_filter_form(filters), closed=services.closed_month_changes(exact=current_user.role == "admin"),
                export_endpoint="analytics.export")
     ctx["sections_html"] = _sections(ctx)
     if current_user.role == "admin":

@@ -164,3 +164,17 @@ def test_no_difference_of_two_views_reveals_one_to_four_people(seeded_world):
         check_pair(published(base, f, now), published(base, g, now))
 
     differences_are_multiples_of_five()
+
+
+def test_closed_month_changes_shown_to_the_ministry_as_published(world, client, as_role):
+    """A correction of one person after closing a month must not show through the
+    "마감 후 변경됨" comparison (frozen 10 -> now 9 is 10 -> 10 published)."""
+    services.close_month("2026-03", None)
+    world.certs[2].revoked_at = utc(2026, 3, 10)
+    db.session.commit()
+    exact = services.closed_month_changes(exact=True)[0]["changes"]
+    assert {"key": "certified_valid", "frozen": 10, "current": 9} in exact
+    assert services.closed_month_changes()[0]["changes"] == []
+    as_role("ministry")
+    html = client.get("/ministry").get_data(as_text=True)
+    assert "2026-03" in html and "마감 후 변경됨" not in html and "→ 9" not in html
