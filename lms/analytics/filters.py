@@ -38,6 +38,8 @@ class Filters:
                 first = date(y, m, 1)
             except (TypeError, ValueError):
                 return None
+            if not 1900 <= y <= 2999:  # nothing to count outside; keeps date arithmetic in range
+                return None
             return month_end(first) if last else first
 
         def _int(name):

@@ -178,3 +178,26 @@ def test_closed_month_changes_shown_to_the_ministry_as_published(world, client, 
     as_role("ministry")
     html = client.get("/ministry").get_data(as_text=True)
     assert "2026-03" in html and "마감 후 변경됨" not in html and "→ 9" not in html
+
+
+def test_any_period_in_the_url_is_a_month_or_ignored(app):
+    """Whatever the URL says, the period is whole months (or nothing), never a 500."""
+    @settings(max_examples=200, deadline=None, database=None)
+    @given(st.text(max_size=20), st.text(max_size=20))
+    def parsed(a, b):
+        f = Filters.from_args({"from": a, "to": b})
+        assert f.date_from is None or f.date_from.day == 1
+        assert f.date_to is None or f.date_to == month_end(f.date_to)
+        f.evaluation_instant(utcnow())
+        f.start_instant()
+
+    parsed()
+    for bad in ("9999-12", "0000-01", "2026-00", "-1-5", "2026-10-99"):
+        f = Filters.from_args({"to": bad})
+        f.evaluation_instant(utcnow())
+    assert Filters.from_args({"to": "2026-10-99"}).date_to == date(2026, 10, 31)
+
+
+def test_ministry_page_with_odd_periods(world, ministry_client):
+    for q in ("from=9999-12&to=9999-12", "from=2026-10&to=2026-01", "to=abc", "from=2026-02-30"):
+        assert ministry_client.get(f"/ministry?{q}").status_code == 200, q
