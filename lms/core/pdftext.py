@@ -10,7 +10,6 @@ control characters the parser rejects, so the text is printed as typed.
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape
 
 # C0 controls except tab and newline, DEL, C1 controls, lone surrogates and the
 # non-characters U+FFFE/U+FFFF: not printable, and some make the parser fail.
@@ -23,4 +22,8 @@ def para(value) -> str:
     as a line break (``<br/>``, the only markup this adds)."""
     text = "" if value is None else str(value)
     text = _UNPRINTABLE.sub("", text).replace("\t", " ")
-    return "<br/>".join(escape(line) for line in text.split("\n"))
+    return "<br/>".join(_escape(line) for line in text.split("\n"))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
