@@ -1,7 +1,7 @@
 """Programme start and baseline of the national target (the target line starts there).
 
 Revision ID: 0005_stats
-Revises: 0001
+Revises: 0002_assessment
 Create Date: 2026-12-04 17:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0005_stats'
-down_revision = '0001'
+down_revision = '0002_assessment'
 branch_labels = None
 depends_on = None
 
