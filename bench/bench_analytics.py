@@ -6,6 +6,11 @@
 With ``--seed N`` an empty database gets ``flask demo seed --trainees N`` first
 (schema via create_all, reference data and courses loaded).
 
+Checks first that the engine's headline counts (registered, enrolled, completed,
+valid) equal the plain SQL GROUP BY written from the same definitions at the same
+instant (lms.analytics.engine's docstring: trainees only; records dated after now
+do not count yet - ``demo seed --today now`` writes records up to 18:00 KST).
+
 Prints: the plain SQL GROUP BY of the headline figures (the yardstick), the
 dashboard's cold first load through the real view (database load, pandas time,
 rendering), the cached load, the ratio of cold load to the GROUP BY, and the

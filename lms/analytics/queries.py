@@ -27,7 +27,7 @@ result into one value that numpy decodes at once (see :func:`_numbers`): a
 binary string on PostgreSQL, a hex string on SQLite. Python thus never builds
 an object per value, and on SQLite the work happens inside one ``sqlite3_step``
 (GIL released), so the loaders can run in parallel threads
-(:func:`lms.analytics.engine._run_loaders`).
+(:func:`lms.analytics.base._run_loaders`).
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ from lms.extensions import db
 THEORY_KINDS = ("lesson", "quiz")
 
 # The DBAPI connection a loader reads from: the request session's by default; a
-# parallel load (engine._run_loaders) gives each thread its own.
+# parallel load (base._run_loaders) gives each thread its own.
 _conn: ContextVar = ContextVar("analytics_conn", default=None)
 
 ATTENDED = ("present", "late", "early_leave")
@@ -85,7 +85,7 @@ def _dbapi():
     processors): statements are compiled to SQL text once and run on the raw
     psycopg / sqlite3 connection. By default that is the request session's own
     connection (same transaction, so tests and a request's own flushes are seen);
-    a parallel load (:func:`lms.analytics.engine.load_base`) gives each thread
+    a parallel load (:func:`lms.analytics.base.load_base`) gives each thread
     its own pooled connection.
     """
     conn = _conn.get()
@@ -107,7 +107,7 @@ def _tune(cur) -> None:
     if _dialect() == "postgresql":
         cur.execute("SET LOCAL work_mem = '64MB'")
         if _conn.get() is not None:
-            # The loaders already run side by side (engine._run_loaders); parallel
+            # The loaders already run side by side (base._run_loaders); parallel
             # workers inside each query would only compete with them for the cores.
             cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
