@@ -53,6 +53,11 @@ def cells(data: dict):
 def check_view(data: dict) -> None:
     for where, v in cells(data):
         assert is_published_count(v), (where, v)
+    # Rounding is monotone: the published funnel stays nested and starts with the cards.
+    fun = data["tables"]["funnel"]
+    stages = [0 if v == "<5" else v for v in (r[fun["columns"].index("people")] for r in fun["rows"])]
+    assert stages == sorted(stages, reverse=True), stages
+    assert fun["rows"][0][fun["columns"].index("people")] == data["headline"]["registered"]
     head = data["headline"]
     if head["target"] and isinstance(head["certified_valid"], int):
         assert head["progress_pct"] == round(100.0 * head["certified_valid"] / head["target"], 2)
