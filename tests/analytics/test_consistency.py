@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,10 +18,9 @@ from lms.analytics import engine, queries
 from lms.analytics.filters import Filters
 from lms.analytics.specs import engine_labels
 from lms.core.db import utcnow
-from lms.core.timeutil import today_kst
 from lms.extensions import db
 from tests.analytics.conftest import utc
-from tests.factories import make_course, make_enrollment, make_user
+from tests.factories import make_enrollment, make_user
 
 NOW = utc(2026, 6, 30)
 TARGET = {"count": 20, "date": date(2026, 12, 31)}

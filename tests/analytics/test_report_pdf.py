@@ -13,9 +13,8 @@ from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Table
 
-from lms.analytics import report_pdf, services
+from lms.analytics import report_pdf
 from lms.extensions import db
-from lms.orgs.models import Institution
 
 
 def pdf_text(data: bytes) -> list[str]:
