@@ -26,12 +26,14 @@ from sqlalchemy import func, select
 
 from lms.core.audit import record
 from lms.core.outbox import send_mail
-from lms.core.tabular import TableReadError, read_table
+from lms.core.tabular import ReadLimits, TableReadError, read_table
 from lms.errors import ImportRejected, NotFound, ValidationError
 from lms.extensions import db
 from lms.labs.models import Cohort, CohortMember
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024  # default of ROSTER_MAX_BYTES
+PREVIEW_ROWS = 100  # rows listed on the preview page (the counts cover all)
+PREVIEW_ERRORS = 200  # errors listed on the preview page (the total is always shown)
 COLUMN_ALIASES = {
     "name": ("이름", "성명", "name"),
     "email": ("이메일", "이메일 주소", "e-mail", "email", "전자우편"),
@@ -75,6 +77,30 @@ class RosterPreview:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def sample(self) -> list[RosterRow]:
+        """The first PREVIEW_ROWS rows: what the preview page lists."""
+        return self.rows[:PREVIEW_ROWS]
+
+    @property
+    def shown_errors(self) -> list[tuple]:
+        """The first PREVIEW_ERRORS errors: what the preview page lists."""
+        return self.errors[:PREVIEW_ERRORS]
+
+
+def max_bytes() -> int:
+    """The largest roster upload accepted, in bytes (setting ROSTER_MAX_BYTES)."""
+    return int(current_app.config.get("ROSTER_MAX_BYTES", MAX_BYTES))
+
+
+def read_limits() -> ReadLimits:
+    """The reading limits from the settings ROSTER_MAX_ROWS, ROSTER_MAX_CELL_CHARS and
+    ROSTER_MAX_UNCOMPRESSED_BYTES (environment overrides arrive as text, hence int())."""
+    cfg, d = current_app.config, ReadLimits()
+    return ReadLimits(max_rows=int(cfg.get("ROSTER_MAX_ROWS", d.max_rows)),
+                      max_cell_chars=int(cfg.get("ROSTER_MAX_CELL_CHARS", d.max_cell_chars)),
+                      max_uncompressed_bytes=int(cfg.get("ROSTER_MAX_UNCOMPRESSED_BYTES", d.max_uncompressed_bytes)))
+
 
 def _parse_date(value: str) -> date:
     """Accept the ways Korean offices write a date: 1990-03-15, 1990.03.15, 1990. 3. 15., 19900315."""
@@ -106,16 +132,18 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
     from lms.orgs.models import Company
 
     preview = RosterPreview(filename=filename, rows=[], errors=[])
-    if len(data) > MAX_BYTES:
-        preview.errors.append((None, None, _("파일이 20MB를 넘습니다. 나누어 올려 주세요.")))
+    limit = max_bytes()
+    if len(data) > limit:
+        preview.errors.append((None, None, _("파일이 %(mb)sMB를 넘습니다. 나누어 올려 주세요.",
+                                             mb=f"{limit / (1024 * 1024):g}")))
         return preview
     if not data:
         preview.errors.append((None, None, _("파일이 비어 있습니다.")))
         return preview
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, read_limits())
     except TableReadError as exc:
-        preview.errors.append((None, None, exc.message))
+        preview.errors.append((exc.row, exc.column, exc.message))
         return preview
     preview.encoding = table.encoding
     cols = _map_columns(table.header)

@@ -268,7 +268,7 @@ def roster_upload(cohort_id: int):
         flash(_("명단 파일을 골라 주세요."), "error")
         return redirect(url_for("labs.cohort", cohort_id=c.id))
     f = form.file.data
-    data = f.read(roster.MAX_BYTES + 1)
+    data = f.read(roster.max_bytes() + 1)
     preview = roster.parse_roster(c, data, f.filename or "")
     if preview.ok:
         preview.token = roster.store_upload(c, current_user, data, f.filename or "roster.csv")

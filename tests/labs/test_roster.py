@@ -91,7 +91,7 @@ def test_errors_by_row_and_column_and_nothing_written(world):
 def test_file_level_errors(world):
     assert "필수 열" in parse_roster(world.cohort, "성함,메일\n가,나\n".encode(), "x.csv").errors[0][2]
     assert "인코딩" in parse_roster(world.cohort, b"\xff\xfe\x00\x81\x82broken", "x.csv").errors[0][2]
-    assert "20MB" in parse_roster(world.cohort, b"a" * (20 * 1024 * 1024 + 1), "x.csv").errors[0][2]
+    assert "5MB" in parse_roster(world.cohort, b"a" * (5 * 1024 * 1024 + 1), "x.csv").errors[0][2]
     assert "CSV 또는 XLSX" in parse_roster(world.cohort, b"x", "x.pdf").errors[0][2]
     from tests.factories import make_user
 
