@@ -5,7 +5,11 @@ file is parsed into a preview (rows to create / update / skip and every error by
 row and column) and stored server-side under a random token; confirming re-reads
 the stored file and imports every row or none. Trainees are matched by email, so
 the same file uploaded twice changes nothing. New trainees get no password but an
-invitation link by mail.
+invitation link by mail. Existing accounts are added directly only when they are
+this institution's own trainees; any other existing account is only invited
+(lms.labs.invitations) and joins when its owner accepts. The preview shows
+"초대" alike for an address without an account and for one that belongs
+elsewhere, so it never tells whether an address has an account or its role.
 
 Export: the roster and the attendance sheet as XLSX or CSV (UTF-8 with BOM),
 formula-looking cells neutralised by lms.core.tabular.
@@ -32,6 +36,7 @@ from lms.extensions import db
 from lms.labs.models import Cohort, CohortMember
 
 MAX_BYTES = 5 * 1024 * 1024  # default of ROSTER_MAX_BYTES
+INVITED = ("create", "invite")  # what the preview shows as "초대"
 PREVIEW_ROWS = 100  # rows listed on the preview page (the counts cover all)
 PREVIEW_ERRORS = 200  # errors listed on the preview page (the total is always shown)
 COLUMN_ALIASES = {
@@ -58,7 +63,7 @@ class RosterRow:
     phone: str | None = None
     sponsor: str | None = None
     student_number: str | None = None
-    action: str = "create"  # create | update | skip
+    action: str = "create"  # create | invite | update | skip ("create" and "invite" look the same to users)
     changes: list[str] = field(default_factory=list)
 
 
@@ -71,7 +76,10 @@ class RosterPreview:
     token: str | None = None
 
     def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
+        """Rows with this action; "invite" counts every row shown as "초대" (new and
+        existing-elsewhere accounts alike), "create" only those an import will create."""
+        actions = INVITED if action == "invite" else (action,)
+        return sum(1 for r in self.rows if r.action in actions)
 
     @property
     def ok(self) -> bool:
@@ -200,12 +208,15 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
         parsed.append(RosterRow(rowno, email, name, birth, phone.replace(" ", "") if phone else None, sponsor,
                                 student_number))
 
-    # Decide create / update / skip against the database.
+    # Decide create / invite / update / skip against the database.
+    from lms.labs.invitations import own_trainee_ids
+
     emails = [r.email for r in parsed]
     users = {}
     for chunk in range(0, len(emails), 500):
         for u in db.session.execute(select(User).where(func.lower(User.email).in_(emails[chunk:chunk + 500]))).scalars():
             users[u.email.lower()] = u
+    own = own_trainee_ids(cohort, [u.id for u in users.values()])
     members = {m.user_id: m for m in db.session.execute(
         select(CohortMember).where(CohortMember.cohort_id == cohort.id)).scalars()}
     companies = {}
@@ -213,17 +224,16 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
         user = users.get(r.email)
         if r.sponsor and r.sponsor not in companies:
             companies[r.sponsor] = db.session.execute(select(Company).where(Company.name == r.sponsor)).scalars().first()
+        if user is None or user.id not in own:
+            # No account, or an account that belongs elsewhere (any role): both read
+            # "초대" with the same words, so the preview reveals nothing about it.
+            r.action = "create" if user is None else "invite"
+            r.changes.append(_("초대 메일 발송"))
+            if r.sponsor and companies[r.sponsor] is None:
+                r.changes.append(_("새 기업 등록: %(v)s", v=r.sponsor))
+            continue
         if r.sponsor and companies[r.sponsor] is None:
             r.changes.append(_("새 기업 등록: %(v)s", v=r.sponsor))
-        if user is None:
-            r.action = "create"
-            r.changes.insert(0, _("새 계정(초대 메일 발송)"))
-            continue
-        if user.role != "trainee":
-            preview.errors.append((r.row, COLUMN_LABELS["email"],
-                                   _("훈련생이 아닌 계정(%(role)s)은 명단으로 가져올 수 없습니다: %(v)s",
-                                     role=user.role, v=r.email)))
-            continue
         m = members.get(user.id)
         if m is None:
             r.changes.append(_("기수에 추가"))
@@ -246,9 +256,42 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
 
 
 def _missing_enrollments(cohort: Cohort, user) -> list:
+    return [c for c in cohort.courses if _needs_enrollment(user, c)]
+
+
+def _needs_enrollment(user, course) -> bool:
+    """True when joining a cohort should enroll (or attach) ``user`` in ``course``:
+    no active/completed enrollment yet, or an active one made online (no cohort).
+    A completed enrollment or one run by another cohort keeps its attribution, so a
+    cohort's staff never see records made elsewhere (certificates, progress)."""
     from lms.labs.services import active_enrollment
 
-    return [c for c in cohort.courses if active_enrollment(user, c.id) is None]
+    e = active_enrollment(user, course.id)
+    return e is None or (e.status == "active" and e.cohort_id is None)
+
+
+def join_cohort(cohort: Cohort, user, sponsor=None, student_number: str | None = None) -> CohortMember:
+    """Put a trainee on the cohort's roster (idempotent) and enroll them in the cohort's
+    courses where :func:`_needs_enrollment` says so. Flushes; raises ValidationError
+    for a non-trainee account."""
+    from lms.labs.services import enroll_via_cohort
+
+    if user.role != "trainee":
+        raise ValidationError(_("훈련생만 기수에 등록할 수 있습니다."))
+    m = db.session.execute(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                      CohortMember.user_id == user.id)).scalars().first()
+    if m is None:
+        m = CohortMember(cohort_id=cohort.id, user_id=user.id)
+        db.session.add(m)
+    if sponsor is not None:
+        m.sponsor_company_id = sponsor.id
+    if student_number:
+        m.student_number = student_number
+    db.session.flush()
+    for course in cohort.courses:
+        if _needs_enrollment(user, course):
+            enroll_via_cohort(user, course, cohort, sponsor=sponsor)
+    return m
 
 
 # --------------------------------------------------------------------------- server-side store
@@ -365,11 +408,18 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
             companies[name] = c
         return companies[name]
 
-    created = updated = 0
+    from lms.labs.invitations import invite
+
+    created = updated = invited = 0
     for r in preview.rows:
         if r.action == "skip":
             continue
         company = company_for(r.sponsor)
+        if r.action == "invite":  # an account that belongs elsewhere: its owner decides
+            user = db.session.execute(select(User).where(func.lower(User.email) == r.email)).scalar_one()
+            invite(cohort, user, actor, sponsor=company, student_number=r.student_number)
+            invited += 1
+            continue
         if r.action == "create":
             user = _create_trainee(r, company)
             created += 1
@@ -380,21 +430,10 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
             if r.phone and not user.phone:
                 user.phone = r.phone
             updated += 1
-        m = db.session.execute(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
-                                                          CohortMember.user_id == user.id)).scalars().first()
-        if m is None:
-            m = CohortMember(cohort_id=cohort.id, user_id=user.id)
-            db.session.add(m)
-        if company is not None:
-            m.sponsor_company_id = company.id
-        if r.student_number:
-            m.student_number = r.student_number
-        db.session.flush()
-        for course in cohort.courses:
-            enroll_via_cohort(user, course, cohort, sponsor=company)
+        join_cohort(cohort, user, company, r.student_number)
         if r.action == "create":
             _invite(user, cohort)
-    record(actor, "roster.import", cohort, filename=filename, created=created, updated=updated,
+    record(actor, "roster.import", cohort, filename=filename, created=created, updated=updated, invited=invited,
            skipped=preview.count("skip"))
     db.session.flush()
     return preview
@@ -402,23 +441,7 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
 
 def add_member(cohort: Cohort, user, sponsor=None, student_number: str | None = None) -> CohortMember:
     """Put one trainee on a cohort and enroll them in its courses (used by demo data)."""
-    from lms.labs.services import enroll_via_cohort
-
-    if user.role != "trainee":
-        raise ValidationError(_("훈련생만 기수에 등록할 수 있습니다."))
-    m = db.session.execute(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
-                                                      CohortMember.user_id == user.id)).scalars().first()
-    if m is None:
-        m = CohortMember(cohort_id=cohort.id, user_id=user.id)
-        db.session.add(m)
-    if sponsor is not None:
-        m.sponsor_company_id = sponsor.id
-    if student_number:
-        m.student_number = student_number
-    db.session.flush()
-    for course in cohort.courses:
-        enroll_via_cohort(user, course, cohort, sponsor=sponsor)
-    return m
+    return join_cohort(cohort, user, sponsor, student_number)
 
 
 # --------------------------------------------------------------------------- export
@@ -451,6 +474,7 @@ def attendance_table(cohort: Cohort) -> tuple[list[str], list[list]]:
     from lms.core.timeutil import to_kst
     from lms.labs.attendance import STATUS_LABELS
     from lms.labs.models import Attendance, Booking, LabSession
+    from lms.learning.models import Enrollment
 
     header = [_("이름"), _("이메일"), _("학번"), _("과정"), _("실습 모듈"), _("세션 시작"), _("세션 종료"),
               _("출결"), _("참석(분)"), _("기록 방식")]
@@ -461,6 +485,9 @@ def attendance_table(cohort: Cohort) -> tuple[list[str], list[list]]:
         select(CohortMember, LabSession, Attendance)
         .join(User, User.id == CohortMember.user_id)
         .join(Booking, Booking.user_id == CohortMember.user_id)
+        # only bookings made through this cohort's enrollments: a member's sessions in
+        # other cohorts or institutions are not this cohort's records
+        .join(Enrollment, (Enrollment.id == Booking.enrollment_id) & (Enrollment.cohort_id == CohortMember.cohort_id))
         .join(LabSession, LabSession.id == Booking.session_id)
         .join(Module, Module.id == LabSession.module_id)
         .outerjoin(Attendance, (Attendance.session_id == LabSession.id) & (Attendance.user_id == CohortMember.user_id))
