@@ -39,7 +39,7 @@ class Defaults:
     ROSTER_MAX_BYTES = 5 * 1024 * 1024
     ROSTER_MAX_ROWS = 3000
     ROSTER_MAX_CELL_CHARS = 1000
-    ROSTER_MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
+    ROSTER_MAX_UNCOMPRESSED_BYTES = 8 * 1024 * 1024  # a 3,000-row Excel roster is about 2 MB
 
 
 def env_overrides(prefix: str = "LMS_") -> dict:

@@ -39,20 +39,30 @@ def _col(i: int) -> str:
     return s
 
 
-def sheet_xml(rows, numbered: bool = True) -> str:
+def _cell(ref: str, v) -> str:
+    if isinstance(v, int):
+        return f"<c{ref}><v>{v}</v></c>"
+    return f'<c{ref} t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
+
+
+def sheet_xml(rows, numbered: bool = True, dimension: str | None = None) -> str:
     """``numbered=False`` leaves out the cell references (allowed by the format), so
-    identical rows compress to almost nothing, as in the reported 30 kB file."""
+    identical rows compress to almost nothing, as in the reported 30 kB file.
+    ``dimension`` (e.g. "A1:B200001") is declared as Excel does; without it openpyxl
+    scans the whole sheet to learn its size. Integers become number cells."""
+    rows = list(rows)
     parts = ['<?xml version="1.0" encoding="UTF-8"?>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             + (f'<dimension ref="{dimension}"/>' if dimension else "") + "<sheetData>"]
     for r, values in enumerate(rows, start=1):
         ref = (lambda c: f' r="{_col(c)}{r}"') if numbered else (lambda c: "")
-        cells = "".join(f'<c{ref(c)} t="inlineStr"><is><t>{escape(str(v))}</t></is></c>' for c, v in enumerate(values))
+        cells = "".join(_cell(ref(c), v) for c, v in enumerate(values))
         parts.append(f'<row r="{r}">{cells}</row>' if numbered else f"<row>{cells}</row>")
     parts.append("</sheetData></worksheet>")
     return "".join(parts)
 
 
-def xlsx(rows, extra: dict[str, bytes] | None = None, numbered: bool = True) -> bytes:
+def xlsx(rows, extra: dict[str, bytes] | None = None, numbered: bool = True, dimension: str | None = None) -> bytes:
     """A one-sheet workbook holding ``rows`` (lists of cell values) as inline strings."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -60,7 +70,7 @@ def xlsx(rows, extra: dict[str, bytes] | None = None, numbered: bool = True) -> 
         zf.writestr("_rels/.rels", _RELS)
         zf.writestr("xl/workbook.xml", _WB)
         zf.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
-        zf.writestr("xl/worksheets/sheet1.xml", sheet_xml(rows, numbered))
+        zf.writestr("xl/worksheets/sheet1.xml", sheet_xml(rows, numbered, dimension))
         for name, data in (extra or {}).items():
             zf.writestr(name, data)
     return buf.getvalue()

@@ -46,13 +46,15 @@ class ReadLimits:
     max_columns: columns considered (cells to the right of it are ignored).
     max_uncompressed_bytes: XLSX only, sum of the archive members' declared sizes
         (zipfile stops at the declared size, so a member cannot inflate beyond it).
+        It also bounds the time openpyxl spends on a sheet that declares no
+        dimension (it then scans the whole sheet before the first row).
     max_blank_rows: blank rows skipped before the file counts as too long.
     """
 
     max_rows: int = 5000
     max_cell_chars: int = 1000
     max_columns: int = 100
-    max_uncompressed_bytes: int = 20 * 1024 * 1024
+    max_uncompressed_bytes: int = 8 * 1024 * 1024
     max_blank_rows: int = 10000
 
 
@@ -216,8 +218,12 @@ def _read_xlsx(data: bytes, limits: ReadLimits) -> Table:
             raise TableReadError(_("파일이 비어 있습니다."))
 
         def records():
-            # max_col bounds the cells per row whatever dimension the sheet declares.
-            for rowno, values in enumerate(ws.iter_rows(max_col=limits.max_columns, values_only=True), start=1):
+            # max_col bounds the cells per row whatever dimension the sheet declares, and
+            # max_row spares openpyxl from scanning the whole sheet for its size; the
+            # rows read still let _collect see one row (or blank row) too many.
+            last = limits.max_rows + limits.max_blank_rows + 2
+            for rowno, values in enumerate(ws.iter_rows(max_row=last, max_col=limits.max_columns, values_only=True),
+                                           start=1):
                 yield rowno, [_xlsx_cell(v).strip() for v in values]
 
         header, rows = _collect(records(), limits)

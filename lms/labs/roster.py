@@ -16,13 +16,9 @@ formula-looking cells neutralised by lms.core.tabular.
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -31,9 +27,13 @@ from sqlalchemy import func, select
 from lms.core.audit import record
 from lms.core.outbox import send_mail
 from lms.core.tabular import ReadLimits, TableReadError, read_table
-from lms.errors import ImportRejected, NotFound, ValidationError
+from lms.core.validators import RRN_MESSAGE, contains_rrn
+from lms.errors import ImportRejected, ValidationError
 from lms.extensions import db
 from lms.labs.models import Cohort, CohortMember
+# Re-exported: the roster views and tests reach the upload store and the exports through this module.
+from lms.labs.roster_export import attendance_table, roster_table  # noqa: F401
+from lms.labs.roster_store import discard_upload, load_upload, store_upload  # noqa: F401
 
 MAX_BYTES = 5 * 1024 * 1024  # default of ROSTER_MAX_BYTES
 INVITED = ("create", "invite")  # what the preview shows as "초대"
@@ -51,7 +51,6 @@ COLUMN_LABELS = {"name": "이름", "email": "이메일", "birth_date": "생년�
                  "sponsor": "소속회사/후원기업", "student_number": "학번"}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^0\d{1,2}-?\d{3,4}-?\d{4}$")
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 @dataclass
@@ -164,10 +163,20 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
         preview.errors.append((None, None, _("가져올 행이 없습니다.")))
         return preview
 
+    for h in table.header:
+        if contains_rrn(h):
+            preview.errors.append((1, None, str(RRN_MESSAGE)))
+            return preview
     seen: dict[str, int] = {}
     parsed: list[RosterRow] = []
     for raw in table.rows:
         rowno = raw["__row__"]
+        # Every column, known or not: a cell shaped like a resident registration number
+        # refuses the row, and no other message of that row echoes the value.
+        rrn_cells = [h for h, v in raw.items() if h != "__row__" and contains_rrn(v)]
+        if rrn_cells:
+            preview.errors.extend((rowno, h, str(RRN_MESSAGE)) for h in rrn_cells)
+            continue
         get = lambda f: (raw.get(cols[f]) or "").strip() if f in cols else ""  # noqa: E731
         name, email = get("name"), get("email").lower()
         row_errors = []
@@ -294,63 +303,6 @@ def join_cohort(cohort: Cohort, user, sponsor=None, student_number: str | None =
     return m
 
 
-# --------------------------------------------------------------------------- server-side store
-
-def _store_dir() -> Path:
-    d = Path(current_app.instance_path) / "roster_uploads"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-def store_upload(cohort: Cohort, actor, data: bytes, filename: str) -> str:
-    """Keep the uploaded bytes until the instructor confirms; returns the token."""
-    token = secrets.token_urlsafe(24)
-    d = _store_dir()
-    _purge_old(d)
-    (d / f"{token}.bin").write_bytes(data)
-    (d / f"{token}.json").write_text(json.dumps({"cohort_id": cohort.id, "user_id": actor.id, "filename": filename,
-                                                 "stored_at": datetime.now().isoformat()}), encoding="utf-8")
-    return token
-
-
-def _purge_old(d: Path, max_age_seconds: int = 24 * 3600) -> None:
-    """Forget uploads nobody confirmed within a day (they hold personal data)."""
-    import time
-
-    cutoff = time.time() - max_age_seconds
-    for f in d.iterdir():
-        try:
-            if f.stat().st_mtime < cutoff:
-                f.unlink()
-        except OSError:
-            pass
-
-
-def load_upload(cohort: Cohort, actor, token: str) -> tuple[bytes, str]:
-    """The stored upload for this cohort and uploader, or NotFound."""
-    if not token or not TOKEN_RE.match(token):
-        raise NotFound(_("업로드한 파일을 찾을 수 없습니다. 다시 올려 주세요."))
-    d = _store_dir()
-    try:
-        meta = json.loads((d / f"{token}.json").read_text(encoding="utf-8"))
-        data = (d / f"{token}.bin").read_bytes()
-    except (OSError, ValueError):
-        raise NotFound(_("업로드한 파일을 찾을 수 없습니다. 다시 올려 주세요."))
-    if meta.get("cohort_id") != cohort.id or meta.get("user_id") != actor.id:
-        raise NotFound(_("업로드한 파일을 찾을 수 없습니다. 다시 올려 주세요."))
-    return data, meta.get("filename") or "roster.csv"
-
-
-def discard_upload(token: str) -> None:
-    if not token or not TOKEN_RE.match(token):
-        return
-    for ext in ("bin", "json"):
-        try:
-            os.remove(_store_dir() / f"{token}.{ext}")
-        except OSError:
-            pass
-
-
 # --------------------------------------------------------------------------- import
 
 def _create_trainee(row: RosterRow, company):
@@ -388,7 +340,6 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
     """Import every row or none. Re-parses the bytes (the database may have changed
     since the preview) and raises ImportRejected if anything is wrong."""
     from lms.accounts.models import User
-    from lms.labs.services import enroll_via_cohort
     from lms.orgs.models import Company
 
     preview = parse_roster(cohort, data, filename)
@@ -442,63 +393,3 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
 def add_member(cohort: Cohort, user, sponsor=None, student_number: str | None = None) -> CohortMember:
     """Put one trainee on a cohort and enroll them in its courses (used by demo data)."""
     return join_cohort(cohort, user, sponsor, student_number)
-
-
-# --------------------------------------------------------------------------- export
-
-def roster_table(cohort: Cohort) -> tuple[list[str], list[list]]:
-    """Header and rows of the roster export (one row per member and course)."""
-    from lms.labs.services import attendance_summary, cohort_enrollments, progress_percent
-
-    header = [_("이름"), _("이메일"), _("생년월일"), _("휴대전화"), _("소속회사/후원기업"), _("학번"), _("과정"),
-              _("진도율(%)"), _("출석률(%)"), _("상태")]
-    status_label = {"active": _("수강 중"), "completed": _("수료"), "withdrawn": _("중도 포기")}
-    rows = []
-    for m, enrollments in cohort_enrollments(cohort):
-        u = m.user
-        base = [u.name, u.email, u.birth_date.isoformat() if u.birth_date else "", u.phone or "",
-                m.sponsor.name if m.sponsor else "", m.student_number or ""]
-        if not enrollments:
-            rows.append(base + ["", "", "", ""])
-        for e in enrollments:
-            att = attendance_summary(e)
-            rows.append(base + [e.course.code, progress_percent(e), "" if att.percent is None else att.percent,
-                                status_label.get(e.status, e.status)])
-    return header, rows
-
-
-def attendance_table(cohort: Cohort) -> tuple[list[str], list[list]]:
-    """Header and rows of the attendance sheet: one row per member and session booked."""
-    from lms.accounts.models import User
-    from lms.catalog.models import Module
-    from lms.core.timeutil import to_kst
-    from lms.labs.attendance import STATUS_LABELS
-    from lms.labs.models import Attendance, Booking, LabSession
-    from lms.learning.models import Enrollment
-
-    header = [_("이름"), _("이메일"), _("학번"), _("과정"), _("실습 모듈"), _("세션 시작"), _("세션 종료"),
-              _("출결"), _("참석(분)"), _("기록 방식")]
-    course_ids = [c.id for c in cohort.courses]
-    if not course_ids:
-        return header, []
-    stmt = (
-        select(CohortMember, LabSession, Attendance)
-        .join(User, User.id == CohortMember.user_id)
-        .join(Booking, Booking.user_id == CohortMember.user_id)
-        # only bookings made through this cohort's enrollments: a member's sessions in
-        # other cohorts or institutions are not this cohort's records
-        .join(Enrollment, (Enrollment.id == Booking.enrollment_id) & (Enrollment.cohort_id == CohortMember.cohort_id))
-        .join(LabSession, LabSession.id == Booking.session_id)
-        .join(Module, Module.id == LabSession.module_id)
-        .outerjoin(Attendance, (Attendance.session_id == LabSession.id) & (Attendance.user_id == CohortMember.user_id))
-        .where(CohortMember.cohort_id == cohort.id, Booking.status == "booked", Module.course_id.in_(course_ids),
-               LabSession.cancelled_at.is_(None))
-        .order_by(User.name, LabSession.starts_at)
-    )
-    rows = []
-    for m, s, a in db.session.execute(stmt).all():
-        rows.append([m.user.name, m.user.email, m.student_number or "", s.module.course.code, s.module.title_ko,
-                     to_kst(s.starts_at).strftime("%Y-%m-%d %H:%M"), to_kst(s.ends_at).strftime("%Y-%m-%d %H:%M"),
-                     str(STATUS_LABELS[a.status]) if a else _("미기록"), a.minutes if a else "",
-                     ("QR" if a.method == "qr" else _("수기")) if a else ""])
-    return header, rows

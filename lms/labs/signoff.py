@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from lms.core.audit import record
 from lms.core.db import utcnow
+from lms.core.validators import check_no_rrn
 from lms.errors import Conflict, PermissionDenied, ValidationError
 from lms.extensions import db
 from lms.labs.models import Booking, LabSession, PracticalSignoff
@@ -61,6 +62,7 @@ def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, as
         raise PermissionDenied(_("이 훈련생의 기수나 실습 세션을 맡은 교강사만 평가할 수 있습니다."))
     if outcome not in OUTCOMES:
         raise ValidationError(_("판정(합격/불합격)을 골라 주세요."))
+    check_no_rrn(note, *(r.get("comment") for r in results))  # free text never holds an RRN
     items = checklist(module)
     by_id = {str(r.get("item")): r for r in results}
     clean = []
