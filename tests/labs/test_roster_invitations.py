@@ -166,6 +166,10 @@ def test_acceptance_joins_and_shows_only_the_cohorts_own_records(world, two, cli
     login(client, world.instructor)
     assert client.get(f"/certificates/manage/{two.cert.number}").status_code == 404
     assert client.get(f"/certificates/{two.cert.number}.pdf").status_code == 404
+    # progress and sign-off of b's enrollment in cohort B stay out of reach
+    assert client.get(f"/labs/signoffs/{two.e_b.id}/{world.practical.id}").status_code == 404
+    page = client.get(f"/labs/cohorts/{world.cohort.id}").text
+    assert "비밀훈련생" in page and f"/labs/signoffs/{two.e_b.id}/" not in page
 
 
 def test_decline_expiry_and_tampering(world, two, client, app, monkeypatch):
