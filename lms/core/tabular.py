@@ -103,7 +103,8 @@ def _collect(records: Iterator[tuple[int, list[str]]], limits: ReadLimits) -> tu
     """Header and row dicts from (row number, cells) records, enforcing the limits."""
     blank = 0
     header_cells = None
-    for _rowno, values in records:  # the header is the first row with any text
+    header_row = 1
+    for header_row, values in records:  # the header is the first row with any text
         if any(v.strip() for v in values[:limits.max_columns]):
             header_cells = values
             break
@@ -113,6 +114,9 @@ def _collect(records: Iterator[tuple[int, list[str]]], limits: ReadLimits) -> tu
     if header_cells is None:
         raise TableReadError(_("파일이 비어 있습니다."))
     header = [h.strip() for h in header_cells[:limits.max_columns]]
+    for i, h in enumerate(header):
+        if len(h) > limits.max_cell_chars:
+            raise _cell_too_long(limits, header_row, str(i + 1))
     rows: list[dict] = []
     for rowno, values in records:
         values = values[:limits.max_columns]
@@ -130,9 +134,6 @@ def _collect(records: Iterator[tuple[int, list[str]]], limits: ReadLimits) -> tu
         row = {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}
         row["__row__"] = rowno
         rows.append(row)
-    for i, h in enumerate(header):
-        if len(h) > limits.max_cell_chars:
-            raise _cell_too_long(limits, 1, str(i + 1))
     return header, rows
 
 
