@@ -228,11 +228,15 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
     own = own_trainee_ids(cohort, [u.id for u in users.values()])
     members = {m.user_id: m for m in db.session.execute(
         select(CohortMember).where(CohortMember.cohort_id == cohort.id)).scalars()}
-    companies = {}
+    names = sorted({r.sponsor for r in parsed if r.sponsor})
+    companies: dict[str, Company | None] = dict.fromkeys(names)
+    for chunk in range(0, len(names), 500):
+        for c in db.session.execute(select(Company).where(Company.name.in_(names[chunk:chunk + 500]))).scalars():
+            if companies.get(c.name) is None:  # names are not unique: keep the first, as before
+                companies[c.name] = c
+    lacking = _members_lacking_enrollments(cohort, [u.id for u in users.values() if u.id in own and u.id in members])
     for r in parsed:
         user = users.get(r.email)
-        if r.sponsor and r.sponsor not in companies:
-            companies[r.sponsor] = db.session.execute(select(Company).where(Company.name == r.sponsor)).scalars().first()
         if user is None or user.id not in own:
             # No account, or an account that belongs elsewhere (any role): both read
             # "초대" with the same words, so the preview reveals nothing about it.
@@ -256,7 +260,7 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
             r.changes.append(_("생년월일 입력"))
         if r.phone and not user.phone:
             r.changes.append(_("휴대전화 입력"))
-        if m is not None and _missing_enrollments(cohort, user):
+        if m is not None and user.id in lacking:
             r.changes.append(_("수강 등록"))
         r.action = "update" if r.changes else "skip"
     preview.rows = parsed
@@ -264,8 +268,30 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
     return preview
 
 
-def _missing_enrollments(cohort: Cohort, user) -> list:
-    return [c for c in cohort.courses if _needs_enrollment(user, c)]
+def _members_lacking_enrollments(cohort: Cohort, user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` :func:`_needs_enrollment` in at least one of the cohort's
+    courses; one query per 500 users whatever the size of the roster."""
+    from lms.learning.models import Enrollment
+
+    course_ids = [c.id for c in cohort.courses]
+    if not course_ids or not user_ids:
+        return set()
+    current: dict[tuple[int, int], object] = {}
+    for i in range(0, len(user_ids), 500):
+        rows = db.session.execute(
+            select(Enrollment).where(Enrollment.user_id.in_(user_ids[i:i + 500]), Enrollment.course_id.in_(course_ids),
+                                     Enrollment.status.in_(("active", "completed")))
+            .order_by(Enrollment.status.desc(), Enrollment.id.desc())).scalars()
+        for e in rows:  # the first per (user, course) is what active_enrollment() would answer
+            current.setdefault((e.user_id, e.course_id), e)
+    lacking = set()
+    for uid in user_ids:
+        for cid in course_ids:
+            e = current.get((uid, cid))
+            if e is None or (e.status == "active" and e.cohort_id is None):
+                lacking.add(uid)
+                break
+    return lacking
 
 
 def _needs_enrollment(user, course) -> bool:

@@ -20,6 +20,7 @@ from lms.labs.models import CohortMember
 from lms.labs.roster import parse_roster
 from tests.conftest import login
 from tests.core.test_tabular import BOM_THEN_CP949, ENCODING_MESSAGE
+from tests.factories import make_user
 from tests.xlsx_craft import uncompressed_size, xlsx
 
 
@@ -176,3 +177,35 @@ def test_preview_page_sends_a_bounded_sample(world, signed_in):
     r = _upload(signed_in, world, bad, "bad.csv")
     assert f"오류 {n}건" in r.text and len(re.findall(r"<tr>", r.text)) <= 210
     assert "나머지 2800건" in r.text
+
+
+def test_preview_issues_a_constant_number_of_statements(world):
+    """The preview's database work does not grow with the roster (rules of the codebase)."""
+    from sqlalchemy import event
+
+    from tests.factories import make_company
+
+    def roster(n):
+        lines = ["이름,이메일,소속회사,학번"]
+        for i in range(n):
+            user = make_user("trainee", email=f"own{n}_{i}@example.kr")
+            db.session.add(CohortMember(cohort_id=world.cohort.id, user_id=user.id))
+            make_company(name=f"(주)후원{n}_{i}")
+            lines.append(f"훈련생{i},{user.email},(주)후원{n}_{i},S{i}")
+        lines += [f"새사람{i},fresh{n}_{i}@example.kr,(주)신규{n}_{i}," for i in range(n)]
+        db.session.flush()
+        return ("\n".join(lines) + "\n").encode()
+
+    counts = []
+    for n in (2, 25):
+        data = roster(n)
+        seen = []
+        listener = lambda *a, **k: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            p = parse_roster(world.cohort, data, "r.csv")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert p.errors == [] and p.count("update") == n and p.count("invite") == n
+        counts.append(len(seen))
+    assert counts[0] == counts[1]
