@@ -91,7 +91,7 @@ class _SignoffBase(FlaskForm):
                                                   AnyOf(("passed", "failed"),
                                                         message=_l("종합 판정(합격/불합격)을 골라 주세요."))])
     assessed_on = DateField(_l("평가일"), validators=[InputRequired(_l("평가일을 입력해 주세요."))])
-    note = TextAreaField(_l("메모"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("메모"), validators=[Optional(), Length(max=2000), no_rrn])
     supersedes_id = IntegerField(validators=[Optional()])
 
     item_ids: tuple[str, ...] = ()
@@ -139,6 +139,6 @@ def signoff_form(checklist: list[dict], **kwargs) -> _SignoffBase:
         attrs[f"passed_{item_id}"] = RadioField(_l("판정"), choices=[("1", _l("통과")), ("0", _l("미통과"))],
                                                 default=None, validate_choice=False,
                                                 validators=[Optional()])
-        attrs[f"comment_{item_id}"] = StringField(_l("의견"), validators=[Optional(), Length(max=500)])
+        attrs[f"comment_{item_id}"] = StringField(_l("의견"), validators=[Optional(), Length(max=500), no_rrn])
     form_cls = type("SignoffForm", (_SignoffBase,), attrs)
     return form_cls(**kwargs)

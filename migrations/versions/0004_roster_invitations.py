@@ -2,7 +2,7 @@
 instead of adding it; the person joins the cohort only by accepting.
 
 Revision ID: 0004_roster
-Revises: 0001
+Revises: 0002_assessment
 Create Date: 2026-12-04 17:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_roster'
-down_revision = '0001'
+down_revision = '0002_assessment'
 branch_labels = None
 depends_on = None
 

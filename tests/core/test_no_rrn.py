@@ -75,6 +75,23 @@ def test_roster_columns(world, client):
     assert db.session.execute(select(sa.func.count()).select_from(User)).scalar_one() == before
 
 
+def test_signoff_form_note_and_comment(world, client):
+    from lms.labs.models import PracticalSignoff
+    from tests.labs.conftest import enrolled_trainee
+
+    _user, e = enrolled_trainee(world)
+    db.session.commit()
+    login(client, world.instructor)
+    items = [it["id"] for it in world.practical.data["checklist"]]
+    for field, value in (("note", f"본인확인 {RRN}"), (f"comment_{items[0]}", RRN_PLAIN)):
+        data = {f"passed_{i}": "1" for i in items}
+        data.update(outcome="passed", assessed_on="2026-11-20")
+        data[field] = value
+        r = client.post(f"/labs/signoffs/{e.id}/{world.practical.id}", data=data)
+        assert r.status_code == 400 and MESSAGE in r.text and _no_rrn_in(r.text)
+    assert db.session.execute(select(sa.func.count()).select_from(PracticalSignoff)).scalar_one() == 0
+
+
 def test_signoff_note_and_comments(world):
     from lms.labs.models import PracticalSignoff
     from lms.labs.signoff import sign_off
