@@ -140,6 +140,15 @@ def test_revocation_and_reissue_reasons(client, certificate):
     assert certificate.revoked_at is None and certificate.revoked_reason is None
 
 
+def test_revocation_reason_stays_off_the_public_verify_page(client, certificate):
+    from lms.certificates import services
+
+    services.revoke(certificate, make_user("admin"), "내부 감사: 출석부 위조 의심")
+    db.session.commit()
+    html = client.get(f"/verify/{certificate.verification_code}").text
+    assert "취소된 수료증입니다" in html and "출석부 위조" not in html and "취소 사유" not in html
+
+
 def test_admin_reference_label(admin_client, refdata):
     from lms.orgs.models import Region
 
