@@ -186,8 +186,10 @@ def check_xlsx_archive(data: bytes, limits: ReadLimits) -> None:
             infos = zf.infolist()
     except Exception:  # BadZipFile, truncated directory, bad offsets...: all mean a damaged file
         raise _xlsx_damaged() from None
+    if len(infos) > 1000:  # a roster workbook has a dozen parts
+        raise _xlsx_damaged()
     total = sum(i.file_size for i in infos)
-    if total > limits.max_uncompressed_bytes or len(infos) > 10000:
+    if total > limits.max_uncompressed_bytes:
         raise TableReadError(_("XLSX 파일의 압축을 푼 크기가 %(mb)sMB를 넘습니다. 파일을 나누어 올려 주세요.",
                                mb=_mb(limits.max_uncompressed_bytes)))
 
