@@ -34,6 +34,12 @@ class Defaults:
     COURSES_DIR = None  # filled in create_app: <repo>/courses
     CONSENT_VERSION = "2026-11-01"
     RATELIMIT_ENABLED = True
+    # Roster uploads (lms.labs.roster): bytes of the file, data rows, characters per
+    # cell, and an XLSX's uncompressed size, all checked before or while parsing.
+    ROSTER_MAX_BYTES = 5 * 1024 * 1024
+    ROSTER_MAX_ROWS = 3000
+    ROSTER_MAX_CELL_CHARS = 1000
+    ROSTER_MAX_UNCOMPRESSED_BYTES = 8 * 1024 * 1024  # a 3,000-row Excel roster is about 2 MB
 
 
 def env_overrides(prefix: str = "LMS_") -> dict:

@@ -8,6 +8,8 @@ from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.fields import DateField, MonthField
 from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 
+from lms.core.validators import no_rrn
+
 
 class FilterForm(Form):
     """Filters kept in the URL so a view can be shared."""
@@ -30,4 +32,4 @@ class TargetForm(FlaskForm):
 
 
 class CloseMonthForm(FlaskForm):
-    month = StringField(_l("마감할 달 (YYYY-MM)"), validators=[DataRequired(), Regexp(r"^\d{4}-\d{2}$", message=_l("YYYY-MM 형식으로 입력해 주세요."))])
+    month = StringField(_l("마감할 달 (YYYY-MM)"), validators=[DataRequired(), Regexp(r"^\d{4}-\d{2}$", message=_l("YYYY-MM 형식으로 입력해 주세요.")), no_rrn])
