@@ -19,13 +19,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from lms.accounts.models import ROLES, ConsentRecord, User
+from lms.accounts.passwords import MIN_LENGTH, check_new_password
 from lms.core.audit import record
 from lms.core.db import utcnow
 from lms.core.outbox import send_mail
 from lms.errors import Conflict, ValidationError
 from lms.extensions import db
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = MIN_LENGTH
 STAFF_ROLES = ("instructor", "ministry", "admin")
 RESET_SALT = "lms.password-reset"
 INVITE_SALT = "lms.invitation"
@@ -81,12 +82,14 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.execute(select(User).where(User.email == normalise_email(email))).scalar()
 
 
-def validate_password(password: str, confirm: str | None = None) -> None:
-    """Raise ValidationError when a new password is too short or does not match its confirmation."""
-    if not password or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(_l("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH))
-    if confirm is not None and password != confirm:
-        raise ValidationError(_l("비밀번호 확인이 일치하지 않습니다."))
+def validate_password(password: str, confirm: str | None = None, *, user: User | None = None,
+                      email: str | None = None, name: str | None = None) -> None:
+    """Raise ValidationError when a new password breaks the policy (8 to 128 characters,
+    not common, not the account's e-mail or name; see lms.accounts.passwords) or does
+    not match its confirmation. ``user`` supplies the e-mail and name when given."""
+    if user is not None:
+        email, name = email or user.email, name or user.name
+    check_new_password(password, confirm, email=email, name=name)
 
 
 def create_user(email: str, name: str, role: str = "trainee", password: str | None = None,
@@ -109,7 +112,7 @@ def create_user(email: str, name: str, role: str = "trainee", password: str | No
                 institution_id=getattr(institution, "id", institution),
                 company_id=getattr(company, "id", company), locale="ko", session_version=1, active=True)
     if password is not None:
-        validate_password(password)
+        validate_password(password, email=email, name=name)
         user.set_password(password)
     db.session.add(user)
     try:
@@ -143,7 +146,7 @@ def register_trainee(*, name: str, email: str, password: str, confirm: str | Non
     missing = [i for i in CONSENT_ITEMS if i.required and not consents.get(i.key)]
     if missing:
         raise ValidationError(_l("필수 동의 항목에 모두 동의해야 가입할 수 있습니다."))
-    validate_password(password, confirm)
+    validate_password(password, confirm, email=email, name=name)
     from lms.orgs.services import find_or_create_company
 
     if get_user_by_email(email) is not None:  # before creating a company for nothing
@@ -218,7 +221,7 @@ def change_password(user: User, current: str, new: str, confirm: str | None = No
     """Change a password after checking the current one; ends all other sessions."""
     if not user.check_password(current or ""):
         raise ValidationError(_l("현재 비밀번호가 올바르지 않습니다."))
-    validate_password(new, confirm)
+    validate_password(new, confirm, user=user)
     user.set_password(new)
     logout_everywhere(user)
 
@@ -319,7 +322,7 @@ def request_password_reset(email: str) -> None:
 def reset_password(token: str, password: str, confirm: str | None = None) -> User:
     """Set a new password from a reset link; the link then stops working and every session ends."""
     user = user_from_token(token, RESET_SALT, current_app.config["PASSWORD_RESET_MAX_AGE"])
-    validate_password(password, confirm)
+    validate_password(password, confirm, user=user)
     user.set_password(password)
     logout_everywhere(user)
     record(user, "account.password_reset", user)
@@ -340,7 +343,7 @@ def send_invitation(user: User) -> str:
 def accept_invitation(token: str, password: str, confirm: str | None = None) -> User:
     """Set the first password of an invited account (or a new one if an admin re-invited)."""
     user = user_from_token(token, INVITE_SALT, current_app.config["INVITATION_MAX_AGE"])
-    validate_password(password, confirm)
+    validate_password(password, confirm, user=user)
     user.set_password(password)
     logout_everywhere(user)
     record(user, "account.invitation_accepted", user)

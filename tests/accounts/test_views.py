@@ -148,11 +148,11 @@ def test_invitation_page(client):
     db.session.commit()
     path = services.make_invitation_link(user).replace("http://localhost", "")
     assert client.get(path).status_code == 200
-    r = client.post(path, data={"password": "mypassword", "confirm": "mismatch1"})
+    r = client.post(path, data={"password": "lantern-river-42", "confirm": "mismatch1"})
     assert r.status_code == 400 and "일치하지 않습니다" in r.get_data(as_text=True)
-    r = client.post(path, data={"password": "mypassword", "confirm": "mypassword"})
+    r = client.post(path, data={"password": "lantern-river-42", "confirm": "lantern-river-42"})
     assert r.status_code == 302
-    assert user.check_password("mypassword")
+    assert user.check_password("lantern-river-42")
     assert client.get("/profile").status_code == 200
 
 
