@@ -74,6 +74,9 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("로그인이 필요합니다.")
     login_manager.login_message_category = "info"
+    from lms.core import ratelimit
+
+    ratelimit.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

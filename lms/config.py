@@ -34,6 +34,7 @@ class Defaults:
     COURSES_DIR = None  # filled in create_app: <repo>/courses
     CONSENT_VERSION = "2026-11-01"
     RATELIMIT_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "lms"  # Redis keys of the throttling counters (lms.core.ratelimit)
 
 
 def env_overrides(prefix: str = "LMS_") -> dict:

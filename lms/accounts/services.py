@@ -7,8 +7,6 @@ Services flush but never commit; the view or CLI command commits once.
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -182,26 +180,29 @@ def update_optional_consents(user: User, answers: dict[str, bool]) -> None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (the caller shows one generic message)."""
-    user = get_user_by_email(email)
-    if user is None:
-        # Spend comparable time so response timing does not reveal unknown addresses.
-        from werkzeug.security import check_password_hash, generate_password_hash
+    """The active user with these credentials, or None (the caller shows one generic message).
 
-        check_password_hash(_dummy_hash(generate_password_hash), password or "")
+    Every path costs one password hash: an unknown address, an invited account without
+    a password and a deactivated account take as long as a wrong password (ASVS 5.0 V6.3.8)."""
+    user = get_user_by_email(email)
+    if user is None or not user.password_hash:
+        spend_password_check(password)
         return None
-    if not user.active or not user.check_password(password or ""):
+    if not user.check_password(password or "") or not user.active:
         return None
     return user
 
 
-_DUMMY: list[str] = []
+def spend_password_check(password: str | None) -> None:
+    """Check ``password`` against a dummy hash: the time of a real check, no result."""
+    from werkzeug.security import check_password_hash, generate_password_hash
 
-
-def _dummy_hash(gen) -> str:
     if not _DUMMY:
-        _DUMMY.append(gen("not-a-real-password"))
-    return _DUMMY[0]
+        _DUMMY.append(generate_password_hash("not-a-real-password"))
+    check_password_hash(_DUMMY[0], password or "")
+
+
+_DUMMY: list[str] = []
 
 
 def mark_login(user: User) -> None:
@@ -409,82 +410,3 @@ def search_users(q: str | None = None, role: str | None = None):
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     return stmt
-
-
-# ---------------------------------------------------------------- login rate limit
-
-class LoginLimiter:
-    """Counts failed logins per (IP, e-mail) in a sliding window: in-process by
-    default, in Redis when LMS_REDIS_URL is set (shared by every worker)."""
-
-    def __init__(self, max_failures: int = 5, window: int = 15 * 60, name: str = "login"):
-        self.name = name
-        self.max_failures = max_failures
-        self.window = window
-        self._lock = threading.Lock()
-        self._hits: dict[str, list[float]] = {}
-
-    def _key(self, ip: str, email: str) -> str:
-        return f"lms:{self.name}:{ip}:{normalise_email(email)}"
-
-    def _redis(self):
-        url = current_app.config.get("REDIS_URL")
-        if not url:
-            return None
-        import redis
-
-        client = current_app.extensions.get("lms_redis")
-        if client is None:
-            client = current_app.extensions["lms_redis"] = redis.Redis.from_url(url, socket_timeout=1)
-        return client
-
-    def blocked(self, ip: str, email: str) -> bool:
-        if not current_app.config.get("RATELIMIT_ENABLED", True):
-            return False
-        key = self._key(ip, email)
-        r = self._redis()
-        if r is not None:
-            try:
-                return int(r.get(key) or 0) >= self.max_failures
-            except Exception:  # Redis down: fall back to the in-process counter
-                pass
-        now = time.monotonic()
-        with self._lock:
-            hits = [t for t in self._hits.get(key, []) if now - t < self.window]
-            self._hits[key] = hits
-            return len(hits) >= self.max_failures
-
-    def fail(self, ip: str, email: str) -> None:
-        if not current_app.config.get("RATELIMIT_ENABLED", True):
-            return
-        key = self._key(ip, email)
-        r = self._redis()
-        if r is not None:
-            try:
-                pipe = r.pipeline()
-                pipe.incr(key)
-                pipe.expire(key, self.window)
-                pipe.execute()
-                return
-            except Exception:
-                pass
-        with self._lock:
-            self._hits.setdefault(key, []).append(time.monotonic())
-            if len(self._hits) > 10000:  # keep memory bounded under a spray
-                self._hits.clear()
-
-    def reset(self, ip: str, email: str) -> None:
-        key = self._key(ip, email)
-        r = self._redis()
-        if r is not None:
-            try:
-                r.delete(key)
-            except Exception:
-                pass
-        with self._lock:
-            self._hits.pop(key, None)
-
-
-login_limiter = LoginLimiter()
-# Reset mails per (IP, address): stops one visitor from flooding someone's inbox.
-reset_limiter = LoginLimiter(max_failures=5, window=60 * 60, name="reset")

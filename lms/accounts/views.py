@@ -8,11 +8,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from lms.accounts import services
+from lms.accounts import services, throttle
 from lms.accounts.forms import (ForgotPasswordForm, LoginForm, PasswordChangeForm, ProfileForm, RegisterForm,
                                 SetPasswordForm)
 from lms.core import nav
 from lms.core.authz import ROLES, policy
+from lms.core.ratelimit import client_ip
 from lms.errors import Conflict, DomainError, ValidationError
 from lms.extensions import db
 from lms.orgs.models import Company
@@ -78,8 +79,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _client_ip() -> str:
-    # Behind a proxy, ProxyFix (configured by the deployment) sets remote_addr.
-    return request.remote_addr or "-"
+    return client_ip()
 
 
 def _start_session(user) -> None:
@@ -100,18 +100,19 @@ def login():
     status = 200
     if form.validate_on_submit():
         ip, email = _client_ip(), form.email.data or ""
-        if services.login_limiter.blocked(ip, email):
+        if throttle.login_blocked(ip, email):
+            services.spend_password_check(form.password.data)  # same time as any other answer
             form.form_errors.append(_("로그인 시도가 너무 많습니다. 15분 뒤에 다시 시도해 주세요."))
             status = 429
         else:
             user = services.authenticate(email, form.password.data)
             if user is None:
-                services.login_limiter.fail(ip, email)
+                throttle.login_failed(ip, email)
                 # One message whether the address exists or not.
                 form.form_errors.append(_("이메일 또는 비밀번호가 올바르지 않습니다."))
                 status = 401
             else:
-                services.login_limiter.reset(ip, email)
+                throttle.login_succeeded(ip, email)
                 services.mark_login(user)
                 # A language picked on the login page is the user's latest choice: keep it.
                 chosen = session.get("locale")
@@ -225,8 +226,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         ip, email = _client_ip(), form.email.data
-        if not services.reset_limiter.blocked(ip, email):
-            services.reset_limiter.fail(ip, email)  # counts requests, not failures
+        if throttle.reset_mail_allowed(ip, email):  # per address across IPs, per IP across addresses
             services.request_password_reset(email)
             db.session.commit()
         # The same answer whether or not the address is registered.

@@ -156,20 +156,6 @@ def test_invitation_page(client):
     assert client.get("/profile").status_code == 200
 
 
-def test_login_rate_limit(app, client):
-    make_user(email="kim@example.kr", password="password123!")
-    services.login_limiter.reset("127.0.0.1", "kim@example.kr")
-    app.config["RATELIMIT_ENABLED"] = True
-    try:
-        for _ in range(services.login_limiter.max_failures):
-            assert form_login(client, "kim@example.kr", "bad-password").status_code == 401
-        r = form_login(client, "kim@example.kr", "password123!")
-        assert r.status_code == 429 and "너무 많습니다" in r.get_data(as_text=True)
-    finally:
-        app.config["RATELIMIT_ENABLED"] = False
-        services.login_limiter.reset("127.0.0.1", "kim@example.kr")
-
-
 def test_every_accounts_endpoint_declares_policy(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(("accounts.", "admin.")):
@@ -184,21 +170,6 @@ def test_language_switch_persists_for_logged_in_user(app, client):
     other = app.test_client()
     form_login(other, user.email, "password123!")
     assert 'lang="en"' in other.get("/profile").get_data(as_text=True)
-
-
-def test_forgot_password_mails_are_limited(app, client):
-    make_user(email="kim@example.kr")
-    services.reset_limiter.reset("127.0.0.1", "kim@example.kr")
-    app.config["RATELIMIT_ENABLED"] = True
-    try:
-        for _ in range(services.reset_limiter.max_failures + 2):
-            r = client.post("/forgot", data={"email": "kim@example.kr"})
-            assert r.status_code == 302  # same answer every time
-        sent = db.session.execute(select(OutboxMessage).where(OutboxMessage.recipient == "kim@example.kr")).scalars().all()
-        assert len(sent) == services.reset_limiter.max_failures
-    finally:
-        app.config["RATELIMIT_ENABLED"] = False
-        services.reset_limiter.reset("127.0.0.1", "kim@example.kr")
 
 
 def test_language_chosen_on_the_login_page_survives_login(client):
