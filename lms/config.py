@@ -31,6 +31,11 @@ class Defaults:
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     INVITATION_MAX_AGE = 14 * 24 * 3600
+    EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600  # self-registration confirmation link
+    # Sessions (ASVS 5.0 V7.3): signed out after 30 idle minutes, and 12 hours after login whatever happens.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    TOTP_ISSUER = "Smart Factory Academy"
     COURSES_DIR = None  # filled in create_app: <repo>/courses
     CONSENT_VERSION = "2026-11-01"
     RATELIMIT_ENABLED = True

@@ -77,3 +77,26 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("현재 비밀번호"), validators=[DataRequired(message=_l("현재 비밀번호를 입력해 주세요."))])
     password, confirm = _new_password_fields(_l("새 비밀번호"))
     change_password = SubmitField(_l("비밀번호 변경"))
+
+
+class SecondFactorForm(FlaskForm):
+    """A 6-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)],
+                       description=_l("인증 앱에 표시된 6자리 숫자, 또는 복구 코드"))
+    submit = SubmitField(_l("확인"))
+
+
+class SecondFactorSetupForm(FlaskForm):
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)],
+                       description=_l("앱에 계정을 추가한 뒤 표시되는 6자리 숫자"))
+    submit = SubmitField(_l("2단계 인증 켜기"))
+
+
+class SecondFactorDisableForm(FlaskForm):
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)])
+    disable = SubmitField(_l("2단계 인증 끄기"))
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField(_l("가입 완료하기"))

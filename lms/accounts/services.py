@@ -28,6 +28,7 @@ MIN_PASSWORD_LENGTH = MIN_LENGTH
 STAFF_ROLES = ("instructor", "ministry", "admin")
 RESET_SALT = "lms.password-reset"
 INVITE_SALT = "lms.invitation"
+CONFIRM_SALT = "lms.email-confirm"
 
 
 # ---------------------------------------------------------------- consent items
@@ -138,20 +139,65 @@ def record_consents(user: User, answers: dict[str, bool]) -> list[ConsentRecord]
 
 def register_trainee(*, name: str, email: str, password: str, confirm: str | None = None,
                      birth_date: date | None = None, company_name: str | None = None,
-                     consents: dict[str, bool]) -> User:
+                     consents: dict[str, bool]) -> User | None:
     """Self-registration of a trainee: required consents must be given; optional
-    ones are stored as answered (unchecked = not granted)."""
+    ones are stored as answered (unchecked = not granted).
+
+    The answer never tells whether the address already has an account (ASVS 5.0
+    V6.3.8): a new account is created pending and mailed a confirmation link
+    (returned); for a known address the owner is mailed a notice instead and None
+    is returned, after the same password-hashing work. Raises ValidationError for
+    missing consents or a password that breaks the policy."""
     missing = [i for i in CONSENT_ITEMS if i.required and not consents.get(i.key)]
     if missing:
         raise ValidationError(_l("필수 동의 항목에 모두 동의해야 가입할 수 있습니다."))
     validate_password(password, confirm, email=email, name=name)
     from lms.orgs.services import find_or_create_company
 
-    if get_user_by_email(email) is not None:  # before creating a company for nothing
-        raise Conflict(_l("이미 가입된 이메일입니다."))
-    company = find_or_create_company(company_name) if company_name else None
-    user = create_user(email, name, "trainee", password, company=company, birth_date=birth_date)
-    record_consents(user, consents)
+    existing = get_user_by_email(email)
+    if existing is None:
+        company = find_or_create_company(company_name) if company_name else None
+        try:
+            user = create_user(email, name, "trainee", password, company=company, birth_date=birth_date)
+        except Conflict:  # another sign-up with this address won the race
+            existing = get_user_by_email(email)
+        else:
+            user.email_confirm_pending = True
+            record_consents(user, consents)
+            _mail_confirmation(user)
+            return user
+    spend_password_check(password)  # the work a new account's hash would have cost
+    if existing is not None:
+        _mail_already_registered(existing)
+    return None
+
+
+def _mail_confirmation(user: User) -> None:
+    days = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 86400
+    body = _l("%(name)s님, 안녕하세요.\n\n스마트공장 아카데미 가입 신청을 받았습니다. 아래 링크를 열어 가입을 마쳐 주세요. "
+              "링크는 %(days)d일 동안 유효합니다.\n\n%(link)s\n\n가입을 신청하지 않았다면 이 메일을 무시하셔도 됩니다.\n\n스마트공장 아카데미",
+              name=user.name, days=days,
+              link=_public_url("accounts.confirm_email", token=make_token(user, CONFIRM_SALT)))
+    send_mail(user.email, str(_l("[스마트공장 아카데미] 가입 확인")), str(body), kind="email_confirm")
+
+
+def _mail_already_registered(user: User) -> None:
+    body = _l("%(name)s님, 안녕하세요.\n\n이 주소로 스마트공장 아카데미 가입 신청이 들어왔지만, 이미 가입된 주소입니다. "
+              "본인이라면 로그인해 주세요. 비밀번호가 기억나지 않으면 아래 주소에서 재설정할 수 있습니다.\n\n%(link)s\n\n"
+              "신청하지 않았다면 이 메일을 무시하셔도 됩니다.\n\n스마트공장 아카데미",
+              name=user.name, link=_public_url("accounts.forgot_password"))
+    send_mail(user.email, str(_l("[스마트공장 아카데미] 가입 신청 안내")), str(body), kind="already_registered")
+
+
+def confirm_email(token: str) -> User:
+    """Finish a self-registration from its mailed link; ValidationError when the link
+    is expired, tampered with or already used."""
+    user = user_from_token(token, CONFIRM_SALT, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    if not user.email_confirm_pending:
+        raise ValidationError(_l("이미 가입을 마친 계정입니다. 로그인해 주세요."))
+    user.email_confirm_pending = False
+    record(user, "account.email_confirmed", user)
+    db.session.flush()
     return user
 
 
@@ -188,7 +234,7 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.password_hash:
         spend_password_check(password)
         return None
-    if not user.check_password(password or "") or not user.active:
+    if not user.check_password(password or "") or not user.active or user.email_confirm_pending:
         return None
     return user
 
@@ -325,6 +371,7 @@ def reset_password(token: str, password: str, confirm: str | None = None) -> Use
     user = user_from_token(token, RESET_SALT, current_app.config["PASSWORD_RESET_MAX_AGE"])
     validate_password(password, confirm, user=user)
     user.set_password(password)
+    user.email_confirm_pending = False  # the link proved the mailbox
     logout_everywhere(user)
     record(user, "account.password_reset", user)
     return user
@@ -346,6 +393,7 @@ def accept_invitation(token: str, password: str, confirm: str | None = None) -> 
     user = user_from_token(token, INVITE_SALT, current_app.config["INVITATION_MAX_AGE"])
     validate_password(password, confirm, user=user)
     user.set_password(password)
+    user.email_confirm_pending = False
     logout_everywhere(user)
     record(user, "account.invitation_accepted", user)
     return user

@@ -72,3 +72,16 @@ def reset_mail_allowed(ip: str, email: str) -> bool:
     per_email = c.hit(RESET_PER_EMAIL, "reset", "email", _email(email))
     per_address = c.hit(RESET_PER_ADDRESS, "reset", "address", ip)
     return per_email and per_address
+
+
+SECOND_FACTOR_PER_ACCOUNT = "5/15minutes"
+
+
+def second_factor_blocked(user_id: int) -> bool:
+    """True when this account has failed its second factor too often (ASVS 5.0 V6.3.1)."""
+    return enabled() and counters().exceeded(SECOND_FACTOR_PER_ACCOUNT, "2fa", str(user_id))
+
+
+def second_factor_failed(user_id: int) -> None:
+    if enabled():
+        counters().hit(SECOND_FACTOR_PER_ACCOUNT, "2fa", str(user_id))

@@ -4,10 +4,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.accounts import services
-from lms.accounts.models import ConsentRecord
+from lms.accounts.models import ConsentRecord, User
 from lms.core.outbox import OutboxMessage
 from lms.errors import Conflict, ValidationError
 from lms.extensions import db
@@ -50,9 +50,14 @@ def test_registration_password_rules():
 
 
 def test_duplicate_email_is_conflict_case_insensitive():
-    register()
-    with pytest.raises(Conflict):
-        register(email="KIM@example.kr")
+    first = register()
+    # Registration does not say so (ASVS 5.0 V6.3.8): no second account, the owner gets a notice.
+    assert register(email="KIM@example.kr") is None
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "kim@example.kr")) == 1
+    assert first.email_confirm_pending
+    kinds = db.session.execute(select(OutboxMessage.kind).where(OutboxMessage.recipient == "kim@example.kr")
+                               .order_by(OutboxMessage.id)).scalars().all()
+    assert kinds == ["email_confirm", "already_registered"]
     with pytest.raises(Conflict):
         services.create_user("kim@EXAMPLE.kr", "다른사람")
 
