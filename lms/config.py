@@ -23,6 +23,9 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # None = automatic: Secure in production (not debug, not testing) and on every HTTPS
+    # request anyway (lms.core.security); LMS_SESSION_COOKIE_SECURE=0 for plain-HTTP setups.
+    SESSION_COOKIE_SECURE = None
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than 20 MB are refused
     # Mail: with no MAIL_SERVER set, messages go to the outbox table and the log.

@@ -80,6 +80,6 @@ def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 24
         if pts:
             parts.append(f'<polyline fill="none" stroke="{PALETTE[k]}" stroke-width="2.5"{dash} points="{" ".join(pts)}"/>')
     parts.append("</svg>")
-    legend = "".join(f'<span class="legend-item"><span class="legend-swatch" style="background:{PALETTE[k]}"></span>{escape(name)}</span>'
+    legend = "".join(f'<span class="legend-item"><span class="legend-swatch" data-style="background:{PALETTE[k]}"></span>{escape(name)}</span>'
                      for k, (name, _) in enumerate(series))
     return Markup("".join(parts) + f'<div class="chart-legend" aria-hidden="true">{legend}</div>')
