@@ -16,8 +16,10 @@ the cache on).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-import pickle
+import pickle  # nosec B403 # only loaded after its HMAC verified, see _loads
 import threading
 import time
 from typing import Any, Callable
@@ -75,13 +77,34 @@ def bump() -> None:
             log.warning("analytics cache: could not bump the Redis generation")
 
 
+def _mac_key() -> bytes:
+    return hashlib.sha256(b"lms.analytics.cache|" + str(current_app.config["SECRET_KEY"]).encode()).digest()
+
+
+def _dumps(value) -> bytes:
+    """Pickle ``value`` and prefix the HMAC-SHA256 of the bytes under a key derived from
+    SECRET_KEY, so that whoever can write to Redis cannot make the app unpickle their bytes."""
+    blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return hmac.new(_mac_key(), blob, hashlib.sha256).digest() + blob
+
+
+def _loads(raw: bytes):
+    """The value ``_dumps`` stored; ValueError when the signature does not match (nothing is unpickled)."""
+    mac, blob = raw[:32], raw[32:]
+    if len(raw) < 32 or not hmac.compare_digest(mac, hmac.new(_mac_key(), blob, hashlib.sha256).digest()):
+        raise ValueError("analytics cache entry with a bad signature")
+    return pickle.loads(blob)  # nosec B301 # bytes authenticated by the HMAC above
+
+
 def get(key: str):
     full = f"lms:analytics:{generation()}:{key}"
     r = _redis()
     if r is not None:
         try:
             raw = r.get(full)
-            return pickle.loads(raw) if raw is not None else None
+            return _loads(raw) if raw is not None else None
+        except ValueError:
+            log.warning("analytics cache: entry %s failed its signature check; ignored", full)
         except Exception:
             pass
     hit = _local.get(full)
@@ -95,7 +118,7 @@ def put(key: str, value, ttl: float) -> None:
     r = _redis()
     if r is not None:
         try:
-            r.setex(full, max(int(ttl), 1), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            r.setex(full, max(int(ttl), 1), _dumps(value))
             return
         except Exception:
             pass

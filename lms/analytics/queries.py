@@ -122,7 +122,7 @@ def _sqlite_hex(cur, stmt, ncols: int):
     names = [f"c{i}" for i in range(ncols)]
     fmt = "%08x" * ncols
     args = ", ".join(f"{n} + 1" for n in names)
-    cur.execute(f"WITH s({', '.join(names)}) AS ({_sql(stmt)}) "
+    cur.execute(f"WITH s({', '.join(names)}) AS ({_sql(stmt)}) "  # nosec B608 # SQLAlchemy-compiled statement and generated column names, no request text
                 f"SELECT count(*), group_concat(printf('{fmt}', {args}), '') FROM s")
     n, text = cur.fetchone()
     if not n:
@@ -148,7 +148,7 @@ def _pg_packed(cur, stmt, kinds: list[str]) -> np.ndarray:
             parts.append(f"int8send({n}::int8)")
             fields.append((n, ">i8"))
     record = np.dtype(fields)
-    cur.execute(f"SELECT count(*), string_agg({' || '.join(parts)}, ''::bytea) "
+    cur.execute(f"SELECT count(*), string_agg({' || '.join(parts)}, ''::bytea) "  # nosec B608 # SQLAlchemy-compiled statement and generated column names, no request text
                 f"FROM ({_sql(stmt)}) AS s({', '.join(names)})", binary=True)
     n, blob = cur.fetchone()
     if not n:

@@ -204,7 +204,7 @@ def _write_rows(table: sa.Table, rows: list[dict]) -> None:
                 for t in tuples(rows):
                     copy.write_row(t)
         return
-    sql = f'INSERT INTO "{table.name}" ({collist}) VALUES ({", ".join("?" for _ in names)})'
+    sql = f'INSERT INTO "{table.name}" ({collist}) VALUES ({", ".join("?" for _ in names)})'  # nosec B608 # table and column names from the SQLAlchemy metadata, values bound
     cur = raw.cursor()
     try:
         for i in range(0, len(rows), INSERT_BATCH * 4):
@@ -1196,7 +1196,7 @@ class _Seeder:
             if "id" not in table.c or name not in self.next_id:
                 continue
             db.session.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # nosec B608 # table names from the metadata
                 f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
 
 
