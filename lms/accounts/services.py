@@ -167,7 +167,9 @@ def register_trainee(*, name: str, email: str, password: str, confirm: str | Non
             _mail_confirmation(user)
             return user
     spend_password_check(password)  # the work a new account's hash would have cost
-    if existing is not None:
+    from lms.accounts.throttle import notice_mail_allowed
+
+    if existing is not None and notice_mail_allowed(existing.email):
         _mail_already_registered(existing)
     return None
 

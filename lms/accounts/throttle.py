@@ -63,6 +63,12 @@ def login_succeeded(ip: str, email: str) -> None:
         c.clear(limit, *key)
 
 
+def notice_mail_allowed(email: str) -> bool:
+    """Count an unrequested notice to ``email`` (someone registered with a known address);
+    False past RESET_PER_EMAIL, so sign-ups cannot flood a mailbox from many addresses."""
+    return not enabled() or counters().hit(RESET_PER_EMAIL, "notice", _email(email))
+
+
 def reset_mail_allowed(ip: str, email: str) -> bool:
     """Count a reset-mail request; False when this e-mail (from any address) or this
     address (for any e-mail) has asked too often within the hour."""

@@ -65,6 +65,8 @@ PERSONAL_DATA_DOWNLOADS = (
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
     RouteLimit("download", "60/hour", PERSONAL_DATA_DOWNLOADS, _user_key, ("GET",)),
     RouteLimit("verify-number", "10/hour", ("certificates.verify",), _certificate_number, ("POST",)),
+    # Sign-ups mail someone (a confirmation or an already-registered notice): per address.
+    RouteLimit("register", "10/hour", ("accounts.register",), client_ip, ("POST",)),
 )
 
 

@@ -199,3 +199,17 @@ def test_replayed_code_refused_even_when_requests_race(app):
 
     set_committed_value(user, "totp_last_step", None)  # a stale copy, as another worker may hold...
     assert tf.verify(user, code, now=now + 30) is False  # ...still loses: the database decides
+
+
+def test_cli_reset_second_factor_forces_new_enrolment(app, client):
+    """ASVS 5.0 V6.4.5 (L2: re-enrolment after a lost factor): an operator removes it; the account enrols again."""
+    user = make_user(role="admin", email="root@example.kr", password=PW)
+    db.session.commit()
+    login_form(client, "root@example.kr")
+    enrol(client, user)
+    r = app.test_cli_runner().invoke(args=["users", "reset-second-factor", "--email", "root@example.kr"])
+    assert r.exit_code == 0, r.output
+    assert user.totp_secret is None and tf.remaining_recovery_codes(user) == 0
+    assert client.get("/admin/").status_code == 302  # its sessions ended
+    r = login_form(client, "root@example.kr")
+    assert r.headers["Location"].endswith("/account/second-factor/setup")

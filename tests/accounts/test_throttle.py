@@ -205,3 +205,20 @@ def test_personal_data_downloads_are_rate_limited_per_account(limits_on, app, cl
     assert 429 not in codes
     for ep, url in urls.items():
         assert client.get(url).status_code == 429, ep
+
+
+def test_registration_cannot_flood_a_known_mailbox(limits_on, client):
+    """ASVS 5.0 V2.4.1: sign-ups with a known address mail its owner at most 3 notices an hour,
+    and one address may post at most 10 sign-ups an hour."""
+    make_user(email="known@example.kr")
+    db.session.commit()
+    data = {"name": "누군가", "email": "known@example.kr", "password": "lantern-river-42",
+            "confirm": "lantern-river-42", "consent_terms": "y", "consent_privacy_required": "y"}
+    for i in range(5):
+        assert client.post("/register", data=data, environ_base={"REMOTE_ADDR": f"10.5.{i}.1"}).status_code == 302
+    sent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.recipient == "known@example.kr"))
+    assert sent == 3
+    codes = [client.post("/register", data={**data, "email": f"n{i}@example.kr"},
+                         environ_base={"REMOTE_ADDR": "10.6.0.1"}).status_code for i in range(11)]
+    assert codes[:10] == [302] * 10 and codes[10] == 429
