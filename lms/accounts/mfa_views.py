@@ -27,7 +27,7 @@ def _after_second_factor(user):
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 @policy("authenticated")
 def second_factor():
-    """ASVS 5.0 V6.6: the code (or a recovery code) after the password."""
+    """ASVS 5.0 V6.3.3: the code (or a recovery code) after the password."""
     user = current_user._get_current_object()
     if not tf.required_for(user) or sessions.second_factor_done(user):
         return redirect(home_for(user))

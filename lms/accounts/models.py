@@ -36,7 +36,7 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     # Self-registered until the link mailed to the address is opened: cannot log in yet.
     email_confirm_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Second factor (TOTP, RFC 6238): a secret with no enabled_at is an enrolment in progress.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))  # sealed (encrypted), see second_factor
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)  # last accepted time step: no replay
 
@@ -79,7 +79,8 @@ class ConsentRecord(IdMixin, db.Model):
 
 class RecoveryCode(IdMixin, db.Model):
     """One single-use recovery code of a user's second factor, stored as its SHA-256
-    (the code has 80 random bits, so a fast hash cannot be reversed by guessing)."""
+    (the code has more than 112 random bits, so a fast hash cannot be reversed by guessing:
+    ASVS 5.0 V6.5.2)."""
 
     __tablename__ = "recovery_codes"
 

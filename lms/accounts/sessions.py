@@ -2,9 +2,10 @@
 second-factor gate.
 
 OWASP ASVS 5.0 V7.2.4 (a new session token at authentication), V7.3.1 (inactivity
-timeout), V7.3.2 (absolute maximum lifetime), V6.6 / V6.3.3 (privileged accounts
-reach nothing but enrolment, code entry and logout until the second factor is
-passed). PIPA safety-measures standard Art. 5 (access by authenticated staff only).
+timeout), V7.3.2 (absolute maximum lifetime), V6.3.3 (privileged accounts reach
+nothing but enrolment, code entry and logout until the second factor is passed).
+PIPA safety-measures standard Art. 6(4) (connections idle for a set time are cut)
+and Art. 6(2) (a one-time password for staff).
 
 The session is Flask's signed cookie; these keys live in it:
 

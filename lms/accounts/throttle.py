@@ -1,4 +1,5 @@
-"""Login and reset-mail throttling (OWASP ASVS 5.0 V6.3.1, V6.3.8; PIPA safety measures Art. 5).
+"""Login and reset-mail throttling (OWASP ASVS 5.0 V6.3.1, V6.3.8, V2.4.1; PIPA safety-measures
+standard Art. 5(6): access is limited after a number of failed authentications).
 
 Failed logins are counted three ways, so that neither guessing one account's password
 from many addresses nor trying many accounts from one address (credential stuffing)

@@ -54,8 +54,8 @@ def _certificate_number() -> str | None:
     return f"cert:{number[:64]}" if number else None
 
 
-# Exports and downloads of personal data, per account (ASVS 5.0 V2.4.1, PIPA safety measures Art. 6:
-# bulk extraction is slowed down), and the public certificate check, which takes a birth date:
+# Exports and downloads of personal data, per account (ASVS 5.0 V2.4.1 against data exfiltration;
+# PIPA safety-measures standard Art. 6(3): no leakage of personal data), and the public certificate check, which takes a birth date:
 # per certificate number across addresses, so a birth date cannot be guessed from many
 # addresses (ASVS 5.0 V2.4.1, V6.3.1); lms/certificates/verify.py limits each address.
 PERSONAL_DATA_DOWNLOADS = (

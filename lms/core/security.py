@@ -1,11 +1,12 @@
 """HTTP security headers on every response, and Secure session cookies over HTTPS.
 
-OWASP ASVS 5.0 V3.4.1 (HSTS), V3.4.2 / V3.4.3 (Content-Security-Policy without
+OWASP ASVS 5.0 V3.4.1 (HSTS), V3.4.3 (Content-Security-Policy without
 'unsafe-inline', per-request nonces; object-src 'none', base-uri 'none'), V3.4.4
 (X-Content-Type-Options), V3.4.5 (Referrer-Policy), V3.4.6 (frame-ancestors 'none'),
-V3.3.1 (cookies Secure), V14.3.2 (no caching of sensitive data:
-``Cache-Control: no-store``); PIPA safety-measures standard Art. 6 and 7 (protection
-of personal data in transit and against leakage).
+V3.4.8 (Cross-Origin-Opener-Policy), V3.3.1 / V3.3.3 (cookies Secure, ``__Host-``
+prefix), V14.3.2 (no caching of sensitive data: ``Cache-Control: no-store``); PIPA
+safety-measures standard Art. 6(3) (no leakage of personal data through the web
+site) and Art. 7 (encryption in transit).
 
 A small ``after_request`` hook rather than Flask-Talisman: Talisman's defaults
 (forcing HTTPS, Secure cookies whatever the deployment, a Feature-Policy header)
@@ -71,6 +72,10 @@ def init_app(app: Flask, *, production: bool) -> None:
     if isinstance(secure, str):
         secure = secure.strip().lower() not in ("", "0", "false", "no", "off")
     app.config["SESSION_COOKIE_SECURE"] = production if secure is None else bool(secure)
+    if (app.config["SESSION_COOKIE_SECURE"] and app.config.get("SESSION_COOKIE_NAME", "session") == "session"
+            and not app.config.get("SESSION_COOKIE_DOMAIN")):
+        # ASVS 5.0 V3.3.3: a cookie the browser binds to this host, HTTPS and path "/".
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     app.config.setdefault("SECURITY_HSTS", production)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 

@@ -341,9 +341,10 @@ class _Seeder:
     def enrol_demo_second_factor(self) -> None:
         """The demo ministry and admin accounts come with DEMO_TOTP_SECRET enrolled."""
         from lms.accounts.models import User
+        from lms.accounts.second_factor import seal
 
         db.session.execute(sa.update(User).where(User.id.in_([self.admin["id"], self.ministry["id"]]))
-                           .values(totp_secret=DEMO_TOTP_SECRET, totp_enabled_at=self.now))
+                           .values(totp_secret=seal(DEMO_TOTP_SECRET), totp_enabled_at=self.now))
 
     def existing_trainee_offset(self) -> int:
         from lms.accounts.models import User

@@ -1,8 +1,10 @@
 """Password policy at every place a password is chosen.
 
 ASVS 5.0 V6.2.1 (at least 8 characters), V6.2.9 (at least 64, here up to 128, allowed),
-V6.2.5 (no composition rules), V6.2.4 (checked against common passwords),
-V6.2.11 (context words such as the user's e-mail or name refused).
+V6.2.5 (no composition rules), V6.2.4 (checked against common passwords; the list
+is zxcvbn's, drawn from leaked-password corpora, so it also serves V6.2.12 in part),
+V6.2.11 (context words such as the user's e-mail or name refused), V6.2.8 (checked
+exactly as typed). PIPA safety-measures standard Art. 5(5).
 """
 from __future__ import annotations
 

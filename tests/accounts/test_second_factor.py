@@ -1,14 +1,16 @@
 """Second factor (TOTP with recovery codes) for ministry and admin accounts, opt-in for instructors.
 
-ASVS 5.0 V6.3.3 (L2: multi-factor authentication), V6.5.1 (a one-time code is accepted
-once: no replay within its validity), V6.5.2 / V6.5.3 (recovery codes random, stored
-hashed, single use), V6.5.5 (TOTP lifetime: 30 s steps, one step of drift), V6.6
-(enrolment), V7.2.4 (new session once authenticated); PIPA safety-measures standard
-Art. 5 (safe authentication of those who handle personal data).
+ASVS 5.0 V6.3.3 (L2: multi-factor authentication), V6.5.1 (a one-time code or recovery
+code is usable once), V6.5.2 (recovery codes stored hashed), V6.5.3 (CSPRNG), V6.5.5
+(TOTP step 30 s), V6.4.3 (a password reset does not bypass the factor), V6.4.4 (a lost
+factor is replaced only by an operator after identity checks), V13.3.1 (TOTP seeds
+protected); PIPA safety-measures standard Art. 6(2) (one-time passwords for staff who
+reach personal data from outside) and Art. 5(5) (authentication means managed safely).
 """
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 
@@ -32,10 +34,10 @@ def enrol(client, user):
     """Enrol ``user`` (already past the password) and return (secret, recovery codes)."""
     r = client.get("/account/second-factor/setup")
     assert r.status_code == 200
-    secret = user.totp_secret
+    secret = tf.secret_of(user)
     codes_page = client.post("/account/second-factor/setup", data={"code": pyotp.TOTP(secret).now()})
     assert codes_page.status_code == 200
-    codes = re.findall(r"<code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code>", codes_page.get_data(as_text=True))
+    codes = re.findall(r"<code>((?:[a-z2-9]{4}-){5}[a-z2-9]{4})</code>", codes_page.get_data(as_text=True))
     return secret, codes
 
 
@@ -77,15 +79,16 @@ def test_privileged_login_without_second_factor_reaches_only_enrolment_and_logou
 
 
 def test_enrolment_login_with_code_and_replay_refused(client):
-    """ASVS 5.0 V6.6 enrolment, V6.3.3 code at login, V6.5.1 a used code is refused."""
+    """ASVS 5.0 V6.3.3 enrolment and code at login, V6.5.1 a used code is refused."""
     user = make_user(role="ministry", email="gov@example.kr", password=PW)
     db.session.commit()
     login_form(client, "gov@example.kr")
     r = client.post("/account/second-factor/setup", data={"code": "000000"})
     assert r.status_code == 400 and user.totp_enabled_at is None
     body = client.get("/account/second-factor/setup").get_data(as_text=True)
-    assert "<svg" in body and user.totp_secret in body
-    first = pyotp.TOTP(user.totp_secret).now()
+    secret = tf.secret_of(user)
+    assert "<svg" in body and secret in body and secret not in user.totp_secret  # stored sealed only
+    first = pyotp.TOTP(secret).now()
     secret, codes = enrol(client, user)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert client.get("/ministry").status_code == 200  # enrolled and passed: in
@@ -107,13 +110,14 @@ def test_enrolment_login_with_code_and_replay_refused(client):
 
 
 def test_recovery_codes_are_hashed_and_single_use(client):
-    """ASVS 5.0 V6.5.2 / V6.5.3: recovery codes stored as digests only, each works once."""
+    """ASVS 5.0 V6.5.1 / V6.5.2: recovery codes stored as digests only, each works once."""
     user = make_user(role="admin", email="root@example.kr", password=PW)
     db.session.commit()
     login_form(client, "root@example.kr")
     _, codes = enrol(client, user)
     stored = db.session.execute(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)).scalars().all()
     assert len(stored) == 10 and not any(c in s or c.replace("-", "") in s for c in codes for s in stored)
+    assert all(len(c.replace("-", "")) * math.log2(31) >= 112 for c in codes)  # V6.5.2: plain hash allowed
     assert hashlib.sha256(codes[0].replace("-", "").encode()).hexdigest() in stored
     client.post("/logout")
     login_form(client, "root@example.kr")
@@ -137,7 +141,7 @@ def test_enrolled_user_cannot_re_enrol_to_skip_the_code(client):
     r = client.get("/account/second-factor/setup")
     assert r.status_code == 302 and r.headers["Location"].endswith("/login/second-factor")
     client.post("/account/second-factor/setup", data={"code": pyotp.TOTP(secret).now()})
-    assert user.totp_secret == secret and client.get("/ministry").status_code == 302
+    assert tf.secret_of(user) == secret and client.get("/ministry").status_code == 302
 
 
 def test_instructor_may_opt_in_and_out(client):
@@ -161,6 +165,7 @@ def test_instructor_may_opt_in_and_out(client):
 
 
 def test_trainee_cannot_enrol_and_is_not_asked(client):
+    """ASVS 5.0 V6.3.4: the pathways are the documented ones (trainees: password only)."""
     make_user(role="trainee", email="t@example.kr", password=PW)
     db.session.commit()
     assert "/second-factor" not in login_form(client, "t@example.kr").headers["Location"]
@@ -192,8 +197,9 @@ def test_replayed_code_refused_even_when_requests_race(app):
     user = make_user(role="ministry")
     tf.start_enrolment(user)
     now = time.time()
-    assert tf.confirm_enrolment(user, pyotp.TOTP(user.totp_secret).at(now), now=now) is not None
-    code = pyotp.TOTP(user.totp_secret).at(now + 30)
+    secret = tf.secret_of(user)
+    assert tf.confirm_enrolment(user, pyotp.TOTP(secret).at(now), now=now) is not None
+    code = pyotp.TOTP(secret).at(now + 30)
     assert tf.verify(user, code, now=now + 30) is True
     from sqlalchemy.orm.attributes import set_committed_value
 
@@ -202,7 +208,7 @@ def test_replayed_code_refused_even_when_requests_race(app):
 
 
 def test_cli_reset_second_factor_forces_new_enrolment(app, client):
-    """ASVS 5.0 V6.4.5 (L2: re-enrolment after a lost factor): an operator removes it; the account enrols again."""
+    """ASVS 5.0 V6.4.4: a lost factor is removed by an operator (after checking identity out of band); the account enrols again."""
     user = make_user(role="admin", email="root@example.kr", password=PW)
     db.session.commit()
     login_form(client, "root@example.kr")
@@ -213,3 +219,31 @@ def test_cli_reset_second_factor_forces_new_enrolment(app, client):
     assert client.get("/admin/").status_code == 302  # its sessions ended
     r = login_form(client, "root@example.kr")
     assert r.headers["Location"].endswith("/account/second-factor/setup")
+
+
+def test_password_reset_does_not_bypass_the_second_factor(client):
+    """ASVS 5.0 V6.4.3: a reset link signs the user in only as far as the second factor."""
+    from lms.accounts import services
+
+    user = make_user(role="ministry", email="gov@example.kr", password=PW)
+    db.session.commit()
+    login_form(client, "gov@example.kr")
+    enrol(client, user)
+    client.post("/logout")
+    path = services.make_password_reset_link(user).replace("http://localhost", "")
+    r = client.post(path, data={"password": "harbour-lights-77", "confirm": "harbour-lights-77"})
+    assert r.status_code == 302
+    r = client.get("/ministry")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/login/second-factor")
+
+
+def test_totp_secret_is_stored_encrypted(app):
+    """ASVS 5.0 V13.3.1: the database holds the TOTP seed only sealed under the app's key."""
+    user = make_user(role="admin")
+    secret = tf.start_enrolment(user)
+    assert secret not in user.totp_secret and tf.secret_of(user) == secret
+    app.config["TOTP_ENCRYPTION_KEY"] = __import__("cryptography.fernet").fernet.Fernet.generate_key()
+    try:
+        assert tf.secret_of(user) is None  # another key cannot open it
+    finally:
+        app.config.pop("TOTP_ENCRYPTION_KEY")

@@ -2,8 +2,9 @@
 
 ASVS 5.0 V7.2.4 (a new session at login, nothing of the anonymous one kept), V7.3.1
 (inactivity timeout), V7.3.2 (absolute lifetime: re-login after it), V3.3.1 (cookies
-Secure over HTTPS and in production), V3.3.2 (SameSite), V3.3.4 (HttpOnly);
-PIPA safety-measures standard Art. 6 (access control of personal-data systems).
+Secure over HTTPS and in production), V3.3.2 (SameSite), V3.3.3 (``__Host-`` name),
+V3.3.4 (HttpOnly); PIPA safety-measures standard Art. 6(4) (idle connections cut) and
+Art. 7 (encryption in transit).
 """
 from __future__ import annotations
 
@@ -79,8 +80,8 @@ def test_session_without_clocks_is_not_trusted(app, client):
     assert client.get("/profile").status_code == 302
 
 
-def _session_cookie(resp) -> str:
-    return next(v for v in resp.headers.getlist("Set-Cookie") if v.startswith("session="))
+def _session_cookie(resp, name: str = "session") -> str:
+    return next(v for v in resp.headers.getlist("Set-Cookie") if v.startswith(name + "="))
 
 
 def test_cookie_secure_over_https_and_httponly_samesite(client):
@@ -96,8 +97,9 @@ def test_cookie_secure_over_https_and_httponly_samesite(client):
 
 
 def test_cookie_secure_in_production_config(database_url, monkeypatch):
-    """V3.3.1: the production configuration (not debug, not testing) marks cookies Secure
-    even behind a proxy that talks plain HTTP to the app; an explicit 0 turns it off."""
+    """V3.3.1 / V3.3.3: the production configuration (not debug, not testing) marks cookies
+    Secure even behind a proxy that talks plain HTTP to the app, under a ``__Host-`` name
+    (no Domain, Path=/); an explicit 0 turns it off."""
     from lms import create_app
 
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
@@ -106,6 +108,7 @@ def test_cookie_secure_in_production_config(database_url, monkeypatch):
     prod = create_app(cfg)
     assert prod.config["SESSION_COOKIE_SECURE"] is True
     resp = prod.test_client().get("/login")
-    assert "Secure" in _session_cookie(resp)
+    cookie = _session_cookie(resp, "__Host-session")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
     monkeypatch.setenv("LMS_SESSION_COOKIE_SECURE", "0")
     assert create_app(cfg).config["SESSION_COOKIE_SECURE"] is False

@@ -1,8 +1,9 @@
 """Throttling of logins and reset mails, and the route rate limits.
 
 ASVS 5.0 V6.3.1 (brute force and credential stuffing), V6.3.8 (no account enumeration
-through answers or timing), V2.4.1 (anti-automation on expensive or sensitive functions);
-PIPA safety-measures standard Art. 5 (limits on repeated failed access).
+through answers or timing, registration and forgot-password included), V2.4.1
+(anti-automation against data exfiltration and mail flooding); PIPA safety-measures
+standard Art. 5(6) (access limited after repeated failed authentication) and Art. 6(3).
 Every test runs twice: counters in this process, and in the real Redis at
 127.0.0.1:6379 under a unique key prefix.
 """

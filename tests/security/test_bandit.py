@@ -1,9 +1,10 @@
 """Static security analysis in the test run.
 
-ASVS 5.0 V15.1 / V15.2 (secure coding and dependency hygiene checked continuously),
-V1.5.2 (no deserialisation of untrusted data): bandit finds no medium or high issue in
-lms/ that is not explained with ``# nosec BXXX # reason`` at its line, and the analytics
-cache never unpickles bytes it did not sign.
+ASVS 5.0 V1.5.2 (no unsafe deserialisation of untrusted data), V1.2 (injection
+prevention) and V1.3 (sanitisation), which bandit's B301/B608/B704 findings concern:
+bandit finds no medium or high issue in lms/ that is not explained with
+``# nosec BXXX # reason`` at its line, and the analytics cache never unpickles bytes
+it did not sign.
 """
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 ASVS 5.0 V3.4.3 (CSP without 'unsafe-inline', nonces, object-src/base-uri 'none'),
 V3.4.6 (frame-ancestors 'none'), V3.4.4 (X-Content-Type-Options: nosniff), V3.4.5
-(Referrer-Policy), V3.4.1 (HSTS in production), V14.3.2 / V14.2.2 (Cache-Control:
-no-store on pages with personal data); PIPA safety-measures standard Art. 6/7.
+(Referrer-Policy), V3.4.1 (HSTS with a year and subdomains, production), V14.3.2
+(Cache-Control: no-store on pages with personal data); PIPA safety-measures standard
+Art. 6(3) (no leakage through the web site), Art. 7 (encryption in transit).
 """
 from __future__ import annotations
 
