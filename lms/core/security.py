@@ -21,8 +21,7 @@ import secrets
 from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-                      "interest-cohort=(), browsing-topics=()")
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
 HSTS = "max-age=31536000; includeSubDomains"
 # Public pages that show someone's certificate or take a token: never cached either.
 NO_STORE_PUBLIC = frozenset({"certificates.verify", "certificates.verify_code", "certificates.verify_pdf",
