@@ -44,6 +44,8 @@ def create(role: str, email: str, name: str, password: str | None, institution_i
         raise click.ClickException(str(exc.message)) from None
     db.session.commit()
     click.echo(f"created {user.role} {user.email} (id {user.id})")
+    if user.role in ("ministry", "admin"):
+        click.echo("this account enrols a second factor (TOTP app) at its first login")
     if link:
         click.echo(f"invitation link: {link}")
 

@@ -18,7 +18,8 @@ _EMAIL = [DataRequired(message=_l("이메일을 입력해 주세요.")),
 
 def _new_password_fields(label=None):
     pw = PasswordField(label or _l("비밀번호"), validators=[DataRequired(message=_l("비밀번호를 입력해 주세요.")), _PW_LEN],
-                       description=_l("%(n)d자 이상으로 정해 주세요.", n=MIN_PASSWORD_LENGTH))
+                       description=_l("%(n)d자 이상으로 정해 주세요. 흔히 쓰이는 비밀번호, 이메일 주소, 이름은 쓸 수 없습니다.",
+                                   n=MIN_PASSWORD_LENGTH))
     confirm = PasswordField(_l("비밀번호 확인"), validators=[
         DataRequired(message=_l("비밀번호를 한 번 더 입력해 주세요.")),
         EqualTo("password", message=_l("비밀번호 확인이 일치하지 않습니다."))])
