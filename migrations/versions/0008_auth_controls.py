@@ -2,7 +2,7 @@
 factor (secret, enabled time, last accepted time step) and single-use recovery codes.
 
 Revision ID: 0008_auth
-Revises: 0001
+Revises: 0002_assessment
 Create Date: 2026-12-04 17:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0008_auth'
-down_revision = '0001'
+down_revision = '0002_assessment'
 branch_labels = None
 depends_on = None
 
