@@ -19,7 +19,8 @@ _EMAIL = [DataRequired(message=_l("이메일을 입력해 주세요.")),
 
 def _new_password_fields(label=None):
     pw = PasswordField(label or _l("비밀번호"), validators=[DataRequired(message=_l("비밀번호를 입력해 주세요.")), _PW_LEN],
-                       description=_l("%(n)d자 이상으로 정해 주세요.", n=MIN_PASSWORD_LENGTH))
+                       description=_l("%(n)d자 이상으로 정해 주세요. 흔히 쓰이는 비밀번호, 이메일 주소, 이름은 쓸 수 없습니다.",
+                                   n=MIN_PASSWORD_LENGTH))
     confirm = PasswordField(_l("비밀번호 확인"), validators=[
         DataRequired(message=_l("비밀번호를 한 번 더 입력해 주세요.")),
         EqualTo("password", message=_l("비밀번호 확인이 일치하지 않습니다."))])
@@ -78,3 +79,26 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("현재 비밀번호"), validators=[DataRequired(message=_l("현재 비밀번호를 입력해 주세요."))])
     password, confirm = _new_password_fields(_l("새 비밀번호"))
     change_password = SubmitField(_l("비밀번호 변경"))
+
+
+class SecondFactorForm(FlaskForm):
+    """A 6-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)],
+                       description=_l("인증 앱에 표시된 6자리 숫자, 또는 복구 코드"))
+    submit = SubmitField(_l("확인"))
+
+
+class SecondFactorSetupForm(FlaskForm):
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)],
+                       description=_l("앱에 계정을 추가한 뒤 표시되는 6자리 숫자"))
+    submit = SubmitField(_l("2단계 인증 켜기"))
+
+
+class SecondFactorDisableForm(FlaskForm):
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)])
+    disable = SubmitField(_l("2단계 인증 끄기"))
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField(_l("가입 완료하기"))

@@ -59,6 +59,11 @@ UTC = timezone.utc
 DEMO_PASSWORD = "demo1234!"
 DEMO_EMAILS = {"trainee": "trainee@demo.kr", "instructor": "instructor@demo.kr",
                "ministry": "ministry@demo.kr", "admin": "admin@demo.kr"}
+# Ministry and admin accounts need a second factor. The two demo ones (and only they, only
+# in this demo seed) come enrolled with this published TOTP secret so that anyone can try
+# them: add it to an authenticator app, or print a code with
+# ``python -c "import pyotp; print(pyotp.TOTP('SMARTFACTORYDEMOSMARTFACTORYDEMO').now())"``.
+DEMO_TOTP_SECRET = "SMARTFACTORYDEMOSMARTFACTORYDEMO"
 FIRST_YEAR = 2019
 # Share of trainees who register in each year: the programme grew until 2025.
 YEAR_WEIGHTS = {2019: 4, 2020: 6, 2021: 9, 2022: 12, 2023: 14, 2024: 17, 2025: 20, 2026: 18}
@@ -200,7 +205,7 @@ def _write_rows(table: sa.Table, rows: list[dict]) -> None:
                 for t in tuples(rows):
                     copy.write_row(t)
         return
-    sql = f'INSERT INTO "{table.name}" ({collist}) VALUES ({", ".join("?" for _ in names)})'
+    sql = f'INSERT INTO "{table.name}" ({collist}) VALUES ({", ".join("?" for _ in names)})'  # nosec B608 # table and column names from the SQLAlchemy metadata, values bound
     cur = raw.cursor()
     try:
         for i in range(0, len(rows), INSERT_BATCH * 4):
@@ -321,6 +326,7 @@ class _Seeder:
             self.flush()
             self.log(f"trainees {done}/{self.n}: {time.perf_counter() - started:.1f}s")
 
+        self.enrol_demo_second_factor()
         self.ensure_demo_instructor_sessions()
         self.ensure_booking_states()
         self.flush()
@@ -332,6 +338,14 @@ class _Seeder:
         report = SeedReport(counts=dict(self.counts), seconds=time.perf_counter() - started,
                             trainees=self.n, seed=self.seed)
         return report
+
+    def enrol_demo_second_factor(self) -> None:
+        """The demo ministry and admin accounts come with DEMO_TOTP_SECRET enrolled."""
+        from lms.accounts.models import User
+        from lms.accounts.second_factor import seal
+
+        db.session.execute(sa.update(User).where(User.id.in_([self.admin["id"], self.ministry["id"]]))
+                           .values(totp_secret=seal(DEMO_TOTP_SECRET), totp_enabled_at=self.now))
 
     def existing_trainee_offset(self) -> int:
         from lms.accounts.models import User
@@ -1189,7 +1203,7 @@ class _Seeder:
             if "id" not in table.c or name not in self.next_id:
                 continue
             db.session.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # nosec B608 # table names from the metadata
                 f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
 
 

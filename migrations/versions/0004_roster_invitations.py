@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_roster'
-down_revision = '0002_assessment'
+down_revision = '0005_stats'
 branch_labels = None
 depends_on = None
 

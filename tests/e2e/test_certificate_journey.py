@@ -35,7 +35,7 @@ def test_completion_certificate_verification_and_revocation(page, browser, demo_
     practical = modules["practical"][0]
 
     # The trainee registers, enrols and does every lesson and the quiz.
-    register(page, base, NAME, EMAIL, PASSWORD)
+    register(page, base, NAME, EMAIL, PASSWORD, server=demo_data)
     learn = enroll(page, base, CODE)
     for title in modules["lesson"]:
         open_module(page, learn, title)
