@@ -94,6 +94,8 @@ ACTION_LABELS = {
     "institution.update": _l("기관 수정"),
     "company.create": _l("회사 추가"),
     "company.update": _l("회사 수정"),
+    "complex.create": _l("산업단지 추가"),
+    "complex.update": _l("산업단지 수정"),
     "analytics.export": _l("통계 내보내기"),
     "analytics.report": _l("월간 보고서 생성"),
     "attendance.record": _l("출결 기록"),
@@ -408,9 +410,11 @@ def _company_form(obj=None):
     form.region_code.choices = _ref_choices(Region, blank)
     form.root_technology_code.choices = _ref_choices(RootTechnology, blank)
     form.smart_factory_level_code.choices = _ref_choices(SmartFactoryLevel, blank)
+    form.industrial_complex_id.choices = [("", blank)] + [(str(i), n) for i, n in orgs.complex_choices()]
     if request.method == "GET" and obj is not None:
         for k in ("size_code", "region_code", "root_technology_code", "smart_factory_level_code"):
             getattr(form, k).data = getattr(obj, k) or ""
+        form.industrial_complex_id.data = str(obj.industrial_complex_id or "")
     return form
 
 
@@ -475,3 +479,6 @@ def audit():
     actors = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(actor_ids))).scalars()} \
         if actor_ids else {}
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions, actors=actors)
+
+
+from lms.admin import complexes as _complexes  # noqa: E402,F401  (adds the complexes screens to bp)
