@@ -93,11 +93,160 @@ def upgrade():
     with op.batch_alter_table("companies") as batch_op:
         batch_op.drop_column("is_smart_complex")
         batch_op.drop_column("industrial_complex")
-    # MEISTERS-TABLES
+    op.create_table('meister_profiles',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('former_company', sa.String(length=128), nullable=False),
+    sa.Column('years_experience', sa.Integer(), nullable=False),
+    sa.Column('days_per_week', sa.Integer(), nullable=False),
+    sa.Column('available_from', sa.Date(), nullable=True),
+    sa.Column('available_until', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('recruited_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('deactivated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_meister_profiles_approved_by_id_users')),
+    sa.ForeignKeyConstraint(['recruited_by_id'], ['users.id'], name=op.f('fk_meister_profiles_recruited_by_id_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_meister_profiles_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meister_profiles')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_meister_profiles_user_id'))
+    )
+    with op.batch_alter_table('meister_profiles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meister_profiles_status'), ['status'], unique=False)
+
+    op.create_table('meister_fields',
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('field', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['profile_id'], ['meister_profiles.id'], name=op.f('fk_meister_fields_profile_id_meister_profiles')),
+    sa.PrimaryKeyConstraint('profile_id', 'field', name=op.f('pk_meister_fields'))
+    )
+    op.create_table('meister_regions',
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('region_code', sa.String(length=8), nullable=False),
+    sa.ForeignKeyConstraint(['profile_id'], ['meister_profiles.id'], name=op.f('fk_meister_regions_profile_id_meister_profiles')),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_meister_regions_region_code_regions')),
+    sa.PrimaryKeyConstraint('profile_id', 'region_code', name=op.f('pk_meister_regions'))
+    )
+    with op.batch_alter_table('meister_regions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meister_regions_region_code'), ['region_code'], unique=False)
+
+    op.create_table('meister_root_technologies',
+    sa.Column('profile_id', sa.Integer(), nullable=False),
+    sa.Column('root_technology_code', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['profile_id'], ['meister_profiles.id'], name=op.f('fk_meister_root_technologies_profile_id_meister_profiles')),
+    sa.ForeignKeyConstraint(['root_technology_code'], ['root_technologies.code'], name=op.f('fk_meister_root_technologies_root_technology_code_root_technologies')),
+    sa.PrimaryKeyConstraint('profile_id', 'root_technology_code', name=op.f('pk_meister_root_technologies'))
+    )
+    op.create_table('placements',
+    sa.Column('meister_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=32), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('level_at_start_code', sa.String(length=32), nullable=True),
+    sa.Column('contact_name', sa.String(length=64), nullable=False),
+    sa.Column('contact_email', sa.String(length=255), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('level_at_end_code', sa.String(length=32), nullable=True),
+    sa.Column('closing_summary', sa.Text(), nullable=False),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_placements_closed_by_id_users')),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_placements_company_id_companies')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_placements_created_by_id_users')),
+    sa.ForeignKeyConstraint(['level_at_end_code'], ['smart_factory_levels.code'], name=op.f('fk_placements_level_at_end_code_smart_factory_levels')),
+    sa.ForeignKeyConstraint(['level_at_start_code'], ['smart_factory_levels.code'], name=op.f('fk_placements_level_at_start_code_smart_factory_levels')),
+    sa.ForeignKeyConstraint(['meister_id'], ['meister_profiles.id'], name=op.f('fk_placements_meister_id_meister_profiles')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_placements'))
+    )
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_placements_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_placements_meister_id'), ['meister_id'], unique=False)
+        batch_op.create_index('ix_placements_meister_period', ['meister_id', 'starts_on', 'ends_on'], unique=False)
+
+    op.create_table('placement_goals',
+    sa.Column('placement_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=True),
+    sa.Column('outcome_note', sa.Text(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['placement_id'], ['placements.id'], name=op.f('fk_placement_goals_placement_id_placements')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_placement_goals'))
+    )
+    with op.batch_alter_table('placement_goals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_placement_goals_placement_id'), ['placement_id'], unique=False)
+
+    op.create_table('placement_visits',
+    sa.Column('placement_id', sa.Integer(), nullable=False),
+    sa.Column('visited_on', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('activity', sa.String(length=32), nullable=False),
+    sa.Column('done', sa.Text(), nullable=False),
+    sa.Column('issues', sa.Text(), nullable=False),
+    sa.Column('next_steps', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('confirm_sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_email', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_placement_visits_created_by_id_users')),
+    sa.ForeignKeyConstraint(['placement_id'], ['placements.id'], name=op.f('fk_placement_visits_placement_id_placements')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_placement_visits'))
+    )
+    with op.batch_alter_table('placement_visits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_placement_visits_placement_id'), ['placement_id'], unique=False)
+
+    op.create_table('placement_visit_photos',
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['visit_id'], ['placement_visits.id'], name=op.f('fk_placement_visit_photos_visit_id_placement_visits')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_placement_visit_photos'))
+    )
+    with op.batch_alter_table('placement_visit_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_placement_visit_photos_visit_id'), ['visit_id'], unique=False)
 
 
 def downgrade():
-    # MEISTERS-DROP
+    with op.batch_alter_table('placement_visit_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_placement_visit_photos_visit_id'))
+
+    op.drop_table('placement_visit_photos')
+    with op.batch_alter_table('placement_visits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_placement_visits_placement_id'))
+
+    op.drop_table('placement_visits')
+    with op.batch_alter_table('placement_goals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_placement_goals_placement_id'))
+
+    op.drop_table('placement_goals')
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.drop_index('ix_placements_meister_period')
+        batch_op.drop_index(batch_op.f('ix_placements_meister_id'))
+        batch_op.drop_index(batch_op.f('ix_placements_company_id'))
+
+    op.drop_table('placements')
+    op.drop_table('meister_root_technologies')
+    with op.batch_alter_table('meister_regions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meister_regions_region_code'))
+
+    op.drop_table('meister_regions')
+    op.drop_table('meister_fields')
+    with op.batch_alter_table('meister_profiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meister_profiles_status'))
+
+    op.drop_table('meister_profiles')
     with op.batch_alter_table("companies") as batch_op:
         batch_op.add_column(sa.Column("industrial_complex", sa.String(length=128), nullable=True))
         batch_op.add_column(sa.Column("is_smart_complex", sa.Boolean(), nullable=False, server_default=sa.false()))
