@@ -34,6 +34,10 @@ class Defaults:
     COURSES_DIR = None  # filled in create_app: <repo>/courses
     CONSENT_VERSION = "2026-11-01"
     RATELIMIT_ENABLED = True
+    # Smart meisters: placements one meister may hold on the same day; how long a
+    # visit-confirmation link mailed to a company's contact stays valid (seconds).
+    MEISTER_MAX_CONCURRENT_PLACEMENTS = 2
+    VISIT_CONFIRM_MAX_AGE = 14 * 24 * 3600
 
 
 def env_overrides(prefix: str = "LMS_") -> dict:

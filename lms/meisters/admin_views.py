@@ -103,7 +103,7 @@ def admin_meister(profile_id: int):
 
 def _admin_meister_extra(profile) -> dict:
     """What the meister's admin page shows besides the profile form."""
-    return {"expertise": svc.expertise_of([profile.id])[profile.id]}
+    return {"expertise": svc.expertise_of([profile.id])[profile.id], **_admin_meister_placements(profile)}
 
 
 @bp.route("/admin/meisters/<int:profile_id>/approve", methods=["POST"])
@@ -136,3 +136,110 @@ def admin_meister_deactivate(profile_id: int):
     return redirect(url_for("meisters.admin_meister", profile_id=profile_id))
 
 
+
+
+# --------------------------------------------------------------------------- placements
+
+def _admin_meister_placements(profile) -> dict:
+    from lms.meisters import placements as pl
+
+    items = list(db.session.execute(pl.placements_query(meister=profile).limit(50)).scalars())
+    return {"placements": items, "rolls": pl.rollups([p.id for p in items]),
+            "company_suggestions": pl.suggest_companies(profile) if profile.status == "approved" else []}
+
+
+@bp.route("/admin/meisters/placements")
+@policy("admin")
+def admin_placements():
+    from sqlalchemy.orm import joinedload
+
+    from lms.meisters import placements as pl
+    from lms.meisters.models import Placement
+
+    state = request.args.get("state", "")
+    stmt = pl.placements_query(state=state or None).options(
+        joinedload(Placement.company), joinedload(Placement.meister).joinedload(MeisterProfile.user))
+    pagination = _page(stmt)
+    return render_template("meisters/admin_placements.html", pagination=pagination, state=state,
+                           rolls=pl.rollups([p.id for p in pagination.items]))
+
+
+def _parse_date(value):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/admin/meisters/match")
+@policy("admin")
+def admin_match():
+    """Pick a company (priority firms first), then see the meisters who fit it."""
+    from lms.meisters import placements as pl
+    from lms.orgs.models import Company
+
+    q = request.args.get("q", "").strip()
+    company = db.session.get(Company, request.args.get("company_id", type=int) or 0)
+    fields = [f for f in request.args.getlist("fields") if f in EXPERTISE_FIELDS]
+    starts_on = _parse_date(request.args.get("starts_on"))
+    ends_on = _parse_date(request.args.get("ends_on"))
+    bad_period = bool(starts_on and ends_on and ends_on < starts_on)
+    companies = pl.find_companies(q) if q else []
+    suggestions = [] if company is None or bad_period else pl.suggest_meisters(
+        company, fields=fields, starts_on=starts_on, ends_on=ends_on)
+    expertise = svc.expertise_of([s.profile.id for s in suggestions])
+    return render_template("meisters/admin_match.html", q=q, companies=companies, company=company, fields=fields,
+                           all_fields=[(f, svc.FIELD_LABELS[f]) for f in EXPERTISE_FIELDS], starts_on=starts_on,
+                           ends_on=ends_on, suggestions=suggestions, expertise=expertise, bad_period=bad_period)
+
+
+@bp.route("/admin/meisters/placements/new", methods=["GET", "POST"])
+@policy("admin")
+def admin_placement_new():
+    from lms.meisters import placements as pl
+    from lms.meisters.forms import PlacementForm
+    from lms.meisters.labels import PURPOSE_LABELS
+    from lms.meisters.models import PURPOSES
+    from lms.orgs.models import Company, SmartFactoryLevel
+
+    form = PlacementForm()
+    if request.method == "GET":
+        form.meister_id.data = request.args.get("meister_id", "")
+        form.company_id.data = request.args.get("company_id", "")
+        form.starts_on.data = form.starts_on.data or _parse_date(request.args.get("starts_on"))
+        form.ends_on.data = form.ends_on.data or _parse_date(request.args.get("ends_on"))
+    meister = db.session.get(MeisterProfile, _int(form.meister_id.data))
+    company = db.session.get(Company, _int(form.company_id.data))
+    if meister is None or company is None:
+        flash(_("먼저 기업과 마이스터를 골라 주세요."), "error")
+        return redirect(url_for("meisters.admin_match"))
+    form.purpose.choices = [(k, PURPOSE_LABELS[k]) for k in PURPOSES]
+    form.level_at_start_code.choices = [("", _("— 선택 —"))] + [(lv.code, lv.name_ko) for lv in db.session.execute(
+        select(SmartFactoryLevel).order_by(SmartFactoryLevel.position)).scalars()]
+    if request.method == "GET":
+        form.level_at_start_code.data = company.smart_factory_level_code or ""
+    if form.validate_on_submit():
+        try:
+            placement = pl.create_placement(
+                current_user, meister=meister, company=company, purpose=form.purpose.data,
+                starts_on=form.starts_on.data, ends_on=form.ends_on.data, goals=form.goals.data,
+                contact_name=form.contact_name.data, contact_email=form.contact_email.data,
+                level_at_start_code=form.level_at_start_code.data or None)
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("파견을 등록했습니다."), "success")
+            return redirect(url_for("meisters.placement", placement_id=placement.id))
+    return render_template("meisters/admin_placement_form.html", form=form, meister=meister, company=company), \
+        (400 if request.method == "POST" else 200)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,113 @@
+"""Placement screens: admins match and place; a meister sees only their own placements (404 otherwise)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.meisters import placements as pl
+from lms.meisters.models import Placement
+from tests.conftest import login
+from tests.factories import make_company
+
+D0 = date(2026, 3, 2)
+
+
+def _place(admin, meister, company, start=D0, days=90):
+    return pl.create_placement(admin, meister=meister, company=company, purpose="build_consulting", starts_on=start,
+                               ends_on=start + timedelta(days=days), goals="POP 도입", contact_name="최담당",
+                               contact_email="choi@firm.kr", level_at_start_code="basic")
+
+
+def test_admin_finds_a_company_matches_and_places(admin_client, make_meister):
+    m = make_meister(regions=("48",), fields=("mes_pop",), name="김MES")
+    company = make_company(name="(주)창원기어", region_code="48", cuts_working_hours=True)
+    db.session.commit()
+    body = admin_client.get("/admin/meisters/match?q=창원기어").get_data(as_text=True)
+    assert "(주)창원기어" in body and "근로시간 단축" in body
+    body = admin_client.get(f"/admin/meisters/match?company_id={company.id}&fields=mes_pop"
+                            "&starts_on=2026-03-02&ends_on=2026-05-31").get_data(as_text=True)
+    assert "김MES" in body
+    form = admin_client.get(f"/admin/meisters/placements/new?meister_id={m.id}&company_id={company.id}")
+    assert form.status_code == 200 and "(주)창원기어" in form.get_data(as_text=True)
+    data = {"meister_id": m.id, "company_id": company.id, "purpose": "build_consulting", "starts_on": "2026-03-02",
+            "ends_on": "2026-05-31", "level_at_start_code": "basic", "goals": "POP 구축\n실시간 모니터링",
+            "contact_name": "최담당", "contact_email": "choi@firm.kr"}
+    r = admin_client.post("/admin/meisters/placements/new", data={**data, "ends_on": "2026-02-01"})
+    assert r.status_code == 400 and "시작일보다 빠를 수 없습니다" in r.get_data(as_text=True)
+    assert db.session.execute(select(Placement)).first() is None
+    r = admin_client.post("/admin/meisters/placements/new", data=data)
+    assert r.status_code == 302
+    p = db.session.execute(select(Placement)).scalar_one()
+    assert [g.text for g in p.goals] == ["POP 구축", "실시간 모니터링"] and p.level_at_start_code == "basic"
+    listing = admin_client.get("/admin/meisters/placements").get_data(as_text=True)
+    assert "(주)창원기어" in listing and "김MES" in listing
+    assert "(주)창원기어" in admin_client.get(f"/admin/meisters/{m.id}").get_data(as_text=True)
+
+
+def test_new_placement_without_a_meister_or_company_goes_back_to_matching(admin_client, refdata):
+    r = admin_client.get("/admin/meisters/placements/new?meister_id=999&company_id=x")
+    assert r.status_code == 302 and "/admin/meisters/match" in r.headers["Location"]
+
+
+def test_meister_sees_own_placements_only(client, make_meister, admin_user):
+    mine, other = make_meister(name="나마이스터"), make_meister(name="남마이스터")
+    p_mine = _place(admin_user, mine, make_company(name="(주)내회사"))
+    p_other = _place(admin_user, other, make_company(name="(주)남의회사"))
+    db.session.commit()
+    login(client, mine.user)
+    home = client.get("/meister").get_data(as_text=True)
+    assert "(주)내회사" in home and "(주)남의회사" not in home
+    assert "POP 도입" in client.get(f"/meister/placements/{p_mine.id}").get_data(as_text=True)
+    assert client.get(f"/meister/placements/{p_other.id}").status_code == 404
+    assert client.get("/meister/placements/999999").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["trainee", "instructor", "ministry"])
+def test_other_roles_cannot_reach_meister_pages(client, as_role, role, make_meister, admin_user):
+    p = _place(admin_user, make_meister(), make_company())
+    as_role(role)
+    for path in ("/meister", f"/meister/placements/{p.id}", "/admin/meisters/placements", "/admin/meisters/match",
+                 "/admin/meisters/placements/new"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_meister_cannot_reach_admin_placement_screens(client, make_meister):
+    m = make_meister()
+    db.session.commit()
+    login(client, m.user)
+    for path in ("/admin/meisters/placements", "/admin/meisters/match", "/admin/meisters/placements/new"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_meister_home_issues_a_constant_number_of_queries(client, make_meister, admin_user):
+    import sqlalchemy as sa
+
+    m = make_meister()
+    _place(admin_user, m, make_company())
+    db.session.commit()
+    login(client, m.user)
+
+    def count():
+        n = 0
+
+        def inc(conn, cursor, statement, *_a, **_k):
+            nonlocal n
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):  # the test's own transaction
+                n += 1
+
+        db.session.expire_all()  # every request loads its user afresh, as in production
+        sa.event.listen(db.engine, "before_cursor_execute", inc)
+        try:
+            assert client.get("/meister").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", inc)
+        return n
+
+    one = count()
+    for k in range(1, 3):
+        _place(admin_user, m, make_company(), start=D0 + timedelta(days=100 * k))
+    db.session.commit()
+    assert count() == one
