@@ -6,7 +6,8 @@ Objects go through get_for (404 before 403): a meister reaches only their own
 placements and visits."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from lms.core import nav
 from lms.core.authz import get_for, policy
 from lms.core.timeutil import today_kst
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.meisters import placements as pl
 from lms.meisters import services as svc
@@ -68,6 +70,102 @@ def placement(placement_id: int):
     return render_template("meisters/placement.html", p=p, visits=visits, photo_ids=photo_ids,
                            roll=pl.rollups([p.id])[p.id], today=today_kst(),
                            is_own=p.meister.user_id == current_user.id)
+
+
+def _own(placement: Placement, user) -> bool:
+    return placement.meister.user_id == user.id
+
+
+@bp.route("/meister/placements/<int:placement_id>/visits/new", methods=["GET", "POST"])
+@policy("meister")
+def visit_new(placement_id: int):
+    """Log a visit from a phone: date, hours, activity, notes and optional photos."""
+    from lms.meisters import visits as vs
+    from lms.meisters.forms import VisitForm
+    from lms.meisters.labels import ACTIVITY_LABELS
+    from lms.meisters.models import ACTIVITY_TYPES
+
+    p = get_for(Placement, placement_id, current_user, svc.can_see_placement, can_act=_own)
+    form = VisitForm()
+    form.activity.choices = [(k, ACTIVITY_LABELS[k]) for k in ACTIVITY_TYPES]
+    if request.method == "GET":
+        form.visited_on.data = min(today_kst(), p.effective_end)
+    if form.validate_on_submit():
+        photos = [f.read() for f in request.files.getlist(form.photos.name) if f and f.filename]
+        try:
+            vs.log_visit(current_user, p, visited_on=form.visited_on.data, hours=form.hours.data,
+                         activity=form.activity.data, done=form.done.data, issues=form.issues.data or "",
+                         next_steps=form.next_steps.data or "", photos=photos)
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("방문을 기록했습니다. 기업 담당자에게 확인 요청 메일을 보냈습니다."), "success")
+            return redirect(url_for("meisters.placement", placement_id=p.id))
+    return render_template("meisters/visit_form.html", form=form, p=p), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/meister/visits/<int:visit_id>/resend", methods=["POST"])
+@policy("meister")
+def visit_resend(visit_id: int):
+    from lms.meisters import visits as vs
+
+    visit = get_for(Visit, visit_id, current_user, svc.can_see_visit, can_act=lambda v, u: _own(v.placement, u))
+    try:
+        vs.request_confirmation(visit)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("기업 담당자에게 확인 요청 메일을 다시 보냈습니다."), "success")
+    return redirect(url_for("meisters.placement", placement_id=visit.placement_id, _anchor=f"v{visit.id}"))
+
+
+@bp.route("/meister/visits/<int:visit_id>/photos/<int:photo_id>")
+@policy("meister", "admin")
+def photo(visit_id: int, photo_id: int):
+    from lms.meisters.models import VisitPhoto
+
+    visit = get_visit_for(current_user, visit_id)
+    ph = db.session.get(VisitPhoto, photo_id)
+    if ph is None or ph.visit_id != visit.id:
+        abort(404)
+    resp = Response(ph.content, mimetype="image/jpeg")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.route("/visits/confirm/<token>", methods=["GET", "POST"])
+@policy("public")
+def confirm(token: str):
+    """The company's contact (no account) sees the visit and confirms it with a POST."""
+    from flask_wtf import FlaskForm
+
+    from lms.meisters import visits as vs
+
+    try:
+        visit = vs.visit_from_token(token)
+    except DomainError as exc:
+        return render_template("meisters/confirm_invalid.html", message=str(exc.message)), 400
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("meisters/confirm.html", visit=visit, p=visit.placement, form=form,
+                                   expired_form=True), 400
+        try:
+            visit = vs.confirm_visit(token)
+        except DomainError as exc:
+            db.session.rollback()
+            return render_template("meisters/confirm_invalid.html", message=str(exc.message)), 400
+        db.session.commit()
+        return redirect(url_for("meisters.confirm", token=token))
+    resp = Response(render_template("meisters/confirm.html", visit=visit, p=visit.placement, form=form))
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
 
 
 def _photo_ids(visit_ids) -> dict[int, list[int]]:
