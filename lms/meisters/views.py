@@ -168,6 +168,72 @@ def confirm(token: str):
     return resp
 
 
+def _own_or_admin(placement: Placement, user) -> bool:
+    return svc.is_admin(user) or _own(placement, user)
+
+
+@bp.route("/meister/placements/<int:placement_id>/close", methods=["GET", "POST"])
+@policy("meister", "admin")
+def close(placement_id: int):
+    """Close a placement: level at the end, an outcome for each goal, a summary."""
+    from lms.meisters import reports
+    from lms.meisters.forms import CloseForm
+    from lms.meisters.labels import OUTCOME_LABELS
+    from lms.orgs.models import SmartFactoryLevel
+
+    p = get_for(Placement, placement_id, current_user, svc.can_see_placement, can_act=_own_or_admin)
+    if p.closed_on is not None:
+        flash(_("이미 종료된 파견입니다."), "info")
+        return redirect(url_for("meisters.placement", placement_id=p.id))
+    form = CloseForm()
+    form.level_at_end_code.choices = [("", _("— 선택 —"))] + [(lv.code, lv.name_ko) for lv in db.session.execute(
+        select(SmartFactoryLevel).order_by(SmartFactoryLevel.position)).scalars()]
+    if request.method == "GET":
+        form.closed_on.data = min(today_kst(), p.ends_on)
+    answers = {g.id: (request.form.get(f"goal-{g.id}-outcome") or None, request.form.get(f"goal-{g.id}-note") or "")
+               for g in p.goals}
+    if form.validate_on_submit():
+        try:
+            pl.close_placement(current_user, p, closed_on=form.closed_on.data,
+                               level_at_end_code=form.level_at_end_code.data or None,
+                               summary=form.closing_summary.data, outcomes=answers)
+            reports.mail_report_link(p)
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("파견을 종료했습니다. 기업 담당자에게 결과 보고서 링크를 보냈습니다."), "success")
+            return redirect(url_for("meisters.placement", placement_id=p.id))
+    return render_template("meisters/close.html", form=form, p=p, answers=answers, outcomes=OUTCOME_LABELS), \
+        (400 if request.method == "POST" else 200)
+
+
+@bp.route("/meister/placements/<int:placement_id>/report.pdf")
+@policy("meister", "admin")
+def report(placement_id: int):
+    from lms.meisters import reports
+
+    p = get_placement_for(current_user, placement_id)
+    if p.closed_on is None:
+        abort(404)
+    return reports.pdf_response(p)
+
+
+@bp.route("/placements/report/<token>")
+@policy("public")
+def public_report(token: str):
+    """The closing report for the company's contact, from the link mailed at closing."""
+    from lms.meisters import reports
+
+    try:
+        p = reports.placement_from_report_token(token)
+    except DomainError as exc:
+        return render_template("meisters/confirm_invalid.html", message=str(exc.message),
+                               title=_("파견 결과 보고서")), 400
+    return reports.pdf_response(p)
+
+
 def _photo_ids(visit_ids) -> dict[int, list[int]]:
     """{visit id: [photo ids]} in one query (the photo bytes are not loaded)."""
     from lms.meisters.models import VisitPhoto
