@@ -49,7 +49,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from lms.demo import data as D
-from lms.demo.meisters import demo_complex_ids
+from lms.demo.meisters import demo_complex_ids, seed_meisters
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 
@@ -328,6 +328,7 @@ class _Seeder:
         self.write_certificates()
         self.write_target()
         self.flush()
+        seed_meisters(self)
         self.fix_sequences()
         report = SeedReport(counts=dict(self.counts), seconds=time.perf_counter() - started,
                             trainees=self.n, seed=self.seed)
