@@ -143,7 +143,12 @@ def admin_meister_deactivate(profile_id: int):
 def _admin_meister_placements(profile) -> dict:
     from lms.meisters import placements as pl
 
-    items = list(db.session.execute(pl.placements_query(meister=profile).limit(50)).scalars())
+    from sqlalchemy.orm import joinedload
+
+    from lms.meisters.models import Placement
+
+    items = list(db.session.execute(pl.placements_query(meister=profile).options(
+        joinedload(Placement.company)).limit(50)).scalars())
     return {"placements": items, "rolls": pl.rollups([p.id for p in items]),
             "company_suggestions": pl.suggest_companies(profile) if profile.status == "approved" else []}
 

@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.core.audit import record
 from lms.core.timeutil import today_kst
@@ -199,8 +200,6 @@ def suggest_meisters(company, *, fields=(), starts_on: date | None = None, ends_
     ``fields`` or the company's root technology, with room for one more placement
     over the period. Best fit first: more matched fields, then the root technology,
     then the most free capacity, then longer experience. A constant number of queries."""
-    from sqlalchemy.orm import joinedload
-
     starts_on = starts_on or today_kst()
     ends_on = ends_on or starts_on + timedelta(days=90)
     stmt = (select(MeisterProfile).options(joinedload(MeisterProfile.user))
@@ -251,7 +250,8 @@ def suggest_companies(profile: MeisterProfile, *, q: str | None = None, limit: i
     has_open = sa.exists().where(Placement.company_id == Company.id, Placement.closed_on.is_(None),
                                  effective_end_sql() >= today_kst())
     root_fit = sa.case((Company.root_technology_code.in_(x["roots"] or ["-"]), 0), else_=1)
-    stmt = (select(Company).where(Company.region_code.in_(x["regions"]), ~has_open)
+    stmt = (select(Company).options(joinedload(Company.region))
+            .where(Company.region_code.in_(x["regions"]), ~has_open)
             .order_by(*priority_order(), root_fit, Company.name, Company.id).limit(limit))
     if q:
         stmt = stmt.where(sa.func.lower(Company.name).like(f"%{q.strip().lower()}%"))
@@ -264,7 +264,8 @@ def find_companies(q: str, limit: int = 20) -> list:
 
     like = f"%{(q or '').strip().lower()}%"
     return list(db.session.execute(
-        select(Company).where(sa.or_(sa.func.lower(Company.name).like(like), Company.business_number.like(like)))
+        select(Company).options(joinedload(Company.region))
+        .where(sa.or_(sa.func.lower(Company.name).like(like), Company.business_number.like(like)))
         .order_by(*priority_order(), Company.name, Company.id).limit(limit)).scalars())
 
 

@@ -32,3 +32,28 @@ def make_meister(refdata, admin_user):
         return profile
 
     return _make
+
+
+@pytest.fixture
+def query_count(client):
+    """query_count(path) -> SQL statements one GET of ``path`` issues (the test's own
+    SAVEPOINTs aside); every request loads its user afresh, as in production."""
+    import sqlalchemy as sa
+
+    def _count(path: str) -> int:
+        n = 0
+
+        def inc(conn, cursor, statement, *_a, **_k):
+            nonlocal n
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+                n += 1
+
+        db.session.expire_all()
+        sa.event.listen(db.engine, "before_cursor_execute", inc)
+        try:
+            assert client.get(path).status_code == 200, path
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", inc)
+        return n
+
+    return _count

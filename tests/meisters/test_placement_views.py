@@ -82,32 +82,35 @@ def test_meister_cannot_reach_admin_placement_screens(client, make_meister):
         assert client.get(path).status_code == 403, path
 
 
-def test_meister_home_issues_a_constant_number_of_queries(client, make_meister, admin_user):
-    import sqlalchemy as sa
-
+def test_meister_home_issues_a_constant_number_of_queries(client, make_meister, admin_user, query_count):
     m = make_meister()
     _place(admin_user, m, make_company())
     db.session.commit()
     login(client, m.user)
-
-    def count():
-        n = 0
-
-        def inc(conn, cursor, statement, *_a, **_k):
-            nonlocal n
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):  # the test's own transaction
-                n += 1
-
-        db.session.expire_all()  # every request loads its user afresh, as in production
-        sa.event.listen(db.engine, "before_cursor_execute", inc)
-        try:
-            assert client.get("/meister").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", inc)
-        return n
-
-    one = count()
+    one = query_count("/meister")
     for k in range(1, 3):
         _place(admin_user, m, make_company(), start=D0 + timedelta(days=100 * k))
     db.session.commit()
-    assert count() == one
+    assert query_count("/meister") == one
+
+
+def test_admin_pages_issue_a_constant_number_of_queries(client, make_meister, admin_user, query_count):
+    m = make_meister(regions=("48",))
+    _place(admin_user, m, make_company(region_code="48"))
+    make_company(region_code="48", cuts_working_hours=True)
+    db.session.commit()
+    login(client, admin_user)
+    paths = ("/admin/meisters", f"/admin/meisters/{m.id}", "/admin/meisters/placements", "/admin/meisters/match?q=%EC%A3%BC")
+    before = [query_count(p) for p in paths]
+    for k in range(1, 3):
+        make_meister(regions=("48",), fields=("robot", "data"))
+        _place(admin_user, m, make_company(region_code="48"), start=D0 + timedelta(days=100 * k))
+        make_company(region_code="48", is_root_industry=True)
+    db.session.commit()
+    assert [query_count(p) for p in paths] == before
+
+
+def test_meister_account_without_a_profile_gets_a_message(client, as_role):
+    as_role("meister")
+    r = client.get("/meister")
+    assert r.status_code == 200 and "프로필이 없습니다" in r.get_data(as_text=True)
