@@ -156,8 +156,9 @@ def seed_meisters(s) -> dict[str, int]:
 
     pools: dict[tuple, tuple[list, list]] = {}
 
-    def company_for(regions) -> dict:
-        """A company in one of ``regions``; priority firms three times as likely."""
+    def company_for(regions, served: set) -> dict:
+        """A company in one of ``regions``, priority firms three times as likely, preferring
+        one the meister has not served yet (a few tries)."""
         key = tuple(regions)
         if key not in pools:
             pool = [c for r in regions for c in by_region.get(r, ())] or s.companies
@@ -165,7 +166,12 @@ def seed_meisters(s) -> dict[str, int]:
                                             for c in pool))
             pools[key] = (pool, cum)
         pool, cum = pools[key]
-        return rng.choices(pool, cum_weights=cum)[0]
+        for _ in range(4):
+            company = rng.choices(pool, cum_weights=cum)[0]
+            if company["id"] not in served:
+                break
+        served.add(company["id"])
+        return company
 
     def placement(prof: dict, company: dict, start: date, end: date, *, purpose=None, closed=None) -> None:
         purpose = purpose or _pick(rng, PURPOSES)
@@ -210,6 +216,7 @@ def seed_meisters(s) -> dict[str, int]:
     def career(prof: dict, regions, since: date) -> None:
         """Placements in two lanes from ``since`` to a little past today."""
         horizon = today + timedelta(days=60)
+        served: set = set()
         for lane in range(2):
             day = since + timedelta(days=rng.randint(0, 60) + 45 * lane)
             while day <= horizon:
@@ -219,7 +226,7 @@ def seed_meisters(s) -> dict[str, int]:
                 end = day + timedelta(days=rng.randint(60, 100))
                 if end >= today and day <= today and prof["status"] == "inactive":
                     break
-                placement(prof, company_for(regions), day, end)
+                placement(prof, company_for(regions, served), day, end)
                 day = end + timedelta(days=rng.randint(3, 30))
 
     count = max(1, round(s.n / TRAINEES_PER_MEISTER))

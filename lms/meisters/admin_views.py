@@ -53,7 +53,7 @@ def admin_meisters():
     pagination = _page(svc.meisters_query(status or None, q or None))
     expertise = svc.expertise_of([p.id for p in pagination.items])
     return render_template("meisters/admin_meisters.html", pagination=pagination, status=status, q=q,
-                           expertise=expertise, statuses=svc.STATUS_LABELS)
+                           expertise=expertise, statuses=svc.STATUS_LABELS, region_names=svc.region_names())
 
 
 @bp.route("/admin/meisters/new", methods=["GET", "POST"])

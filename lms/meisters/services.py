@@ -268,3 +268,10 @@ def expertise_of(profile_ids: list[int]) -> dict[int, dict]:
     for v in out.values():
         v["fields"] = [f for f in EXPERTISE_FIELDS if f in v["fields"]]
     return out
+
+
+def region_names() -> dict[str, str]:
+    """{region code: Korean name} of every 시·도 (one query, for lists)."""
+    from lms.orgs.models import Region
+
+    return {code: name for code, name in db.session.execute(select(Region.code, Region.name_ko))}
