@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.core.authz import get_for, policy
+from lms.core.i18n import localized
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.meisters import services as svc
@@ -27,9 +28,9 @@ def _profile_choices(form) -> None:
     from lms.orgs.models import Region, RootTechnology
 
     form.fields.choices = [(f, svc.FIELD_LABELS[f]) for f in EXPERTISE_FIELDS]
-    form.root_technology_codes.choices = [(r.code, r.name_ko) for r in db.session.execute(
+    form.root_technology_codes.choices = [(r.code, localized(r, "name")) for r in db.session.execute(
         select(RootTechnology).order_by(RootTechnology.group_ko, RootTechnology.code)).scalars()]
-    form.region_codes.choices = [(r.code, r.name_ko) for r in db.session.execute(
+    form.region_codes.choices = [(r.code, localized(r, "name")) for r in db.session.execute(
         select(Region).where(Region.valid_to.is_(None)).order_by(Region.code)).scalars()]
 
 
@@ -221,7 +222,7 @@ def admin_placement_new():
         flash(_("먼저 기업과 마이스터를 골라 주세요."), "error")
         return redirect(url_for("meisters.admin_match"))
     form.purpose.choices = [(k, PURPOSE_LABELS[k]) for k in PURPOSES]
-    form.level_at_start_code.choices = [("", _("— 선택 —"))] + [(lv.code, lv.name_ko) for lv in db.session.execute(
+    form.level_at_start_code.choices = [("", _("— 선택 —"))] + [(lv.code, localized(lv, "name")) for lv in db.session.execute(
         select(SmartFactoryLevel).order_by(SmartFactoryLevel.position)).scalars()]
     if request.method == "GET":
         form.level_at_start_code.data = company.smart_factory_level_code or ""

@@ -21,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from lms.core.i18n import localized
 from lms.meisters import labels
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
@@ -72,7 +73,7 @@ def render_report(placement, rollup) -> bytes:
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
                             bottomMargin=18 * mm, title=_("스마트 마이스터 파견 결과 보고서"), author=_("스마트공장 아카데미"),
                             invariant=1)
-    lvl = lambda x: x.name_ko if x is not None else _("미입력")  # noqa: E731
+    lvl = lambda x: localized(x, "name") if x is not None else _("미입력")  # noqa: E731
     story = [
         _p(_("스마트 마이스터 파견 결과 보고서"), st["title"]),
         _table([

@@ -271,7 +271,8 @@ def expertise_of(profile_ids: list[int]) -> dict[int, dict]:
 
 
 def region_names() -> dict[str, str]:
-    """{region code: Korean name} of every 시·도 (one query, for lists)."""
+    """{region code: name in the current language} of every 시·도 (one query, for lists)."""
+    from lms.core.i18n import localized
     from lms.orgs.models import Region
 
-    return {code: name for code, name in db.session.execute(select(Region.code, Region.name_ko))}
+    return {r.code: localized(r, "name") for r in db.session.execute(select(Region)).scalars()}

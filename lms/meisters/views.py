@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.core import nav
 from lms.core.authz import get_for, policy
+from lms.core.i18n import localized
 from lms.core.timeutil import today_kst
 from lms.errors import DomainError
 from lms.extensions import db
@@ -186,7 +187,7 @@ def close(placement_id: int):
         flash(_("이미 종료된 파견입니다."), "info")
         return redirect(url_for("meisters.placement", placement_id=p.id))
     form = CloseForm()
-    form.level_at_end_code.choices = [("", _("— 선택 —"))] + [(lv.code, lv.name_ko) for lv in db.session.execute(
+    form.level_at_end_code.choices = [("", _("— 선택 —"))] + [(lv.code, localized(lv, "name")) for lv in db.session.execute(
         select(SmartFactoryLevel).order_by(SmartFactoryLevel.position)).scalars()]
     if request.method == "GET":
         form.closed_on.data = min(today_kst(), p.ends_on)

@@ -120,6 +120,11 @@ def log_visit(actor, placement: Placement, *, visited_on: date, hours, activity:
 
 # --------------------------------------------------------------------------- confirmation links
 
+def max_age() -> int:
+    """Seconds a confirmation link stays valid (VISIT_CONFIRM_MAX_AGE; LMS_ env values are text)."""
+    return int(current_app.config["VISIT_CONFIRM_MAX_AGE"])
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
 
@@ -153,7 +158,7 @@ def request_confirmation(visit: Visit) -> None:
     if visit.confirmed_at is not None:
         raise Conflict(_l("이미 기업이 확인한 방문입니다."))
     p = visit.placement
-    days = current_app.config["VISIT_CONFIRM_MAX_AGE"] // 86400
+    days = max_age() // 86400
     body = _l("%(contact)s님, 안녕하세요.\n\n스마트 마이스터 %(meister)s님이 %(day)s에 %(company)s을(를) 방문한 기록을 "
               "남겼습니다. 아래 링크에서 내용을 보고 방문 사실을 확인해 주세요. 계정이 없어도 됩니다. 링크는 %(days)d일 동안 "
               "유효합니다.\n\n%(link)s\n\n스마트공장 아카데미", contact=p.contact_name, meister=p.meister.user.name,
@@ -172,7 +177,7 @@ def visit_from_token(token: str) -> Visit:
     """The visit a confirmation link names; ValidationError with a clear message when
     the link is expired, tampered with, or the visit or contact changed since."""
     try:
-        data = _serializer().loads(token, max_age=current_app.config["VISIT_CONFIRM_MAX_AGE"])
+        data = _serializer().loads(token, max_age=max_age())
     except SignatureExpired:
         raise ValidationError(_l("확인 링크의 유효 기간이 지났습니다. 마이스터에게 확인 요청을 다시 보내 달라고 해 주세요.")) from None
     except BadSignature:

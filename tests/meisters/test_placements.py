@@ -47,7 +47,7 @@ def test_a_third_overlapping_placement_is_refused(make_meister, admin_user):
 
 def test_setting_changes_the_limit(app, make_meister, admin_user):
     m = make_meister()
-    app.config["MEISTER_MAX_CONCURRENT_PLACEMENTS"] = 1
+    app.config["MEISTER_MAX_CONCURRENT_PLACEMENTS"] = "1"  # as LMS_MEISTER_MAX_CONCURRENT_PLACEMENTS=1 gives it
     try:
         _place(admin_user, m, make_company(), D0, D0 + timedelta(days=10))
         with pytest.raises(Conflict):

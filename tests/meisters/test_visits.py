@@ -162,7 +162,7 @@ def test_expired_tampered_or_outdated_links_are_refused(app, client, make_meiste
     path = _link_path()
     r = client.get(path[:-3] + "xyz")
     assert r.status_code == 400 and "올바르지 않은 링크" in r.get_data(as_text=True)
-    app.config["VISIT_CONFIRM_MAX_AGE"] = -1
+    app.config["VISIT_CONFIRM_MAX_AGE"] = "-1"  # text, as an LMS_ variable gives it
     try:
         r = client.post(path)
         assert r.status_code == 400 and "유효 기간" in r.get_data(as_text=True)
