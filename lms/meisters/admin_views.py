@@ -249,3 +249,23 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+@bp.route("/admin/meisters/placements/<int:placement_id>/contact", methods=["POST"])
+@policy("admin")
+def admin_placement_contact(placement_id: int):
+    """Change the company's contact of a placement (the old confirmation links stop working)."""
+    from lms.meisters import placements as pl
+    from lms.meisters.models import Placement
+
+    p = get_for(Placement, placement_id, current_user, svc.can_see_placement)
+    try:
+        pl.update_contact(current_user, p, contact_name=request.form.get("contact_name", ""),
+                          contact_email=request.form.get("contact_email", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("기업 담당자를 바꿨습니다. 확인 대기 중인 방문은 마이스터가 확인 요청을 다시 보내야 합니다."), "success")
+    return redirect(url_for("meisters.placement", placement_id=p.id))

@@ -145,6 +145,22 @@ def create_placement(actor, *, meister: MeisterProfile, company, purpose: str, s
     return placement
 
 
+def update_contact(actor, placement: Placement, *, contact_name: str, contact_email: str) -> Placement:
+    """Change the company's contact person (audited). Confirmation links already mailed
+    to the old address stop working; the meister sends new ones from the placement page."""
+    name = (contact_name or "").strip()
+    if not name or len(name) > 64:
+        raise ValidationError(_l("기업 담당자 이름을 입력해 주세요."))
+    email = normalise_contact_email(contact_email)
+    changes = {k: [old, new] for k, old, new in (("contact_name", placement.contact_name, name),
+                                                  ("contact_email", placement.contact_email, email)) if old != new}
+    if changes:
+        placement.contact_name, placement.contact_email = name, email
+        record(actor, "placement.contact", placement, changes=changes)
+        db.session.flush()
+    return placement
+
+
 # --------------------------------------------------------------------------- lists and roll-up
 
 def placements_query(*, meister: MeisterProfile | None = None, state: str | None = None, today: date | None = None):

@@ -10,7 +10,7 @@ from lms.core.audit import AuditEvent
 from lms.errors import Conflict, ValidationError
 from lms.extensions import db
 from lms.orgs import services as orgs
-from lms.orgs.models import Company, IndustrialComplex
+from lms.orgs.models import IndustrialComplex
 from lms.orgs.seed import load_reference_data
 from tests.factories import make_company, make_user
 

@@ -74,12 +74,15 @@ def test_other_roles_cannot_reach_meister_pages(client, as_role, role, make_meis
         assert client.get(path).status_code == 403, path
 
 
-def test_meister_cannot_reach_admin_placement_screens(client, make_meister):
+def test_meister_cannot_reach_admin_placement_screens(client, make_meister, admin_user):
     m = make_meister()
+    p = _place(admin_user, m, make_company())
     db.session.commit()
     login(client, m.user)
     for path in ("/admin/meisters/placements", "/admin/meisters/match", "/admin/meisters/placements/new"):
         assert client.get(path).status_code == 403, path
+    r = client.post(f"/admin/meisters/placements/{p.id}/contact", data={"contact_name": "x", "contact_email": "x@x.kr"})
+    assert r.status_code == 403 and p.contact_name == "최담당"
 
 
 def test_meister_home_issues_a_constant_number_of_queries(client, make_meister, admin_user, query_count):
@@ -114,3 +117,28 @@ def test_meister_account_without_a_profile_gets_a_message(client, as_role):
     as_role("meister")
     r = client.get("/meister")
     assert r.status_code == 200 and "프로필이 없습니다" in r.get_data(as_text=True)
+
+
+def test_admin_changes_the_contact_and_old_confirmation_links_die(admin_client, make_meister, admin_user):
+    import re
+
+    from lms.core.audit import AuditEvent
+    from lms.core.outbox import OutboxMessage
+    from lms.core.timeutil import today_kst
+    from lms.meisters import visits as vs
+
+    m = make_meister()
+    p = _place(admin_user, m, make_company(), start=today_kst() - timedelta(days=10))
+    vs.log_visit(m.user, p, visited_on=today_kst(), hours="2", activity="consulting", done="점검")
+    db.session.commit()
+    mail = db.session.execute(select(OutboxMessage).where(OutboxMessage.recipient == "choi@firm.kr")).scalar_one()
+    link = re.search(r"http://localhost(/visits/confirm/\S+)", mail.body).group(1)
+    r = admin_client.post(f"/admin/meisters/placements/{p.id}/contact", data={"contact_name": "한새담당",
+                                                                              "contact_email": "nope"})
+    assert r.status_code == 302 and p.contact_email == "choi@firm.kr"
+    admin_client.post(f"/admin/meisters/placements/{p.id}/contact", data={"contact_name": "한새담당",
+                                                                         "contact_email": "Han@Firm.kr"})
+    assert (p.contact_name, p.contact_email) == ("한새담당", "han@firm.kr")
+    ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "placement.contact")).scalar_one()
+    assert ev.details["changes"]["contact_email"] == ["choi@firm.kr", "han@firm.kr"]
+    assert admin_client.get(link).status_code == 400
