@@ -9,7 +9,7 @@ reference load`` later adopts such rows by name and gives them their code and
 designation years. The downgrade writes the names and flags back.
 
 Revision ID: 0009_meisters
-Revises: 0001
+Revises: 0002_assessment
 """
 from datetime import datetime, timezone
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_meisters"
-down_revision = "0001"
+down_revision = "0002_assessment"
 branch_labels = None
 depends_on = None
 
