@@ -102,6 +102,7 @@ ACTION_LABELS = {
     "placement.create": _l("파견 등록"),
     "placement.close": _l("파견 종료"),
     "placement.contact": _l("파견 기업 담당자 변경"),
+    "placement.cancel": _l("파견 취소"),
     "visit.create": _l("방문 기록"),
     "visit.confirm_request": _l("방문 확인 요청"),
     "visit.confirm": _l("방문 확인 (기업)"),

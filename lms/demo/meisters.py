@@ -192,7 +192,8 @@ def seed_meisters(s) -> dict[str, int]:
             created_by_id=s.admin["id"], closed_on=closed_on,
             level_at_end_code=(LEVELS[LEVELS.index(level) + 1] if up else level) if closed else None,
             closing_summary=("목표 대비 성과를 기업과 함께 점검하고 후속 과제를 정리했습니다." if closed else ""),
-            closed_by_id=s.admin["id"] if closed else None, created_at=created, updated_at=created))
+            closed_by_id=s.admin["id"] if closed else None, cancelled_at=None, cancelled_by_id=None, cancel_reason="",
+            created_at=created, updated_at=created))
         for i, text in enumerate(goals):
             outcome = _pick(rng, OUTCOMES) if closed else None
             rows["placement_goals"].append(dict(id=ids("placement_goals"), placement_id=pid, position=i, text=text,

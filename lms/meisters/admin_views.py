@@ -269,3 +269,22 @@ def admin_placement_contact(placement_id: int):
         db.session.commit()
         flash(_("기업 담당자를 바꿨습니다. 확인 대기 중인 방문은 마이스터가 확인 요청을 다시 보내야 합니다."), "success")
     return redirect(url_for("meisters.placement", placement_id=p.id))
+
+
+@bp.route("/admin/meisters/placements/<int:placement_id>/cancel", methods=["POST"])
+@policy("admin")
+def admin_placement_cancel(placement_id: int):
+    """Cancel a placement that has no visit (entered by mistake or withdrawn)."""
+    from lms.meisters import placements as pl
+    from lms.meisters.models import Placement
+
+    p = get_for(Placement, placement_id, current_user, svc.can_see_placement)
+    try:
+        pl.cancel_placement(current_user, p, reason=request.form.get("reason", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("파견을 취소했습니다."), "success")
+    return redirect(url_for("meisters.placement", placement_id=p.id))

@@ -1,7 +1,8 @@
 """Meister profiles, placements (파견) with their goals, on-site visits and visit photos.
 
 A placement's occupancy runs from ``starts_on`` to its effective end: the
-planned ``ends_on``, or the day it was closed when that came earlier. Visits
+planned ``ends_on``, or the day it was closed when that came earlier; a
+cancelled placement (never visited) occupies nobody. Visits
 are evidence: never edited once the company's contact has confirmed them.
 """
 from __future__ import annotations
@@ -91,6 +92,10 @@ class Placement(IdMixin, TimestampMixin, db.Model):
     level_at_end_code: Mapped[str | None] = mapped_column(sa.ForeignKey("smart_factory_levels.code"))
     closing_summary: Mapped[str] = mapped_column(sa.Text, default="")
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # A placement entered by mistake or withdrawn before any visit: it occupies nobody.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     meister: Mapped[MeisterProfile] = relationship()
     company = relationship("Company")

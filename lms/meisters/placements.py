@@ -63,7 +63,8 @@ def _overlapping(meister_ids, starts_on: date, ends_on: date) -> dict[int, list[
         return out
     for mid, s, e in db.session.execute(
             select(Placement.meister_id, Placement.starts_on, end_sql)
-            .where(Placement.meister_id.in_(list(out)), Placement.starts_on <= ends_on, end_sql >= starts_on)):
+            .where(Placement.meister_id.in_(list(out)), Placement.cancelled_at.is_(None),
+                   Placement.starts_on <= ends_on, end_sql >= starts_on)):
         out[mid].append((s, e))
     return out
 
@@ -134,7 +135,8 @@ def create_placement(actor, *, meister: MeisterProfile, company, purpose: str, s
                           n=max_concurrent()))
     placement = Placement(meister_id=meister.id, company_id=company.id, purpose=purpose, starts_on=starts_on,
                           ends_on=ends_on, level_at_start_code=level_at_start_code, contact_name=contact_name,
-                          contact_email=contact_email, created_by_id=getattr(actor, "id", None), closing_summary="")
+                          contact_email=contact_email, created_by_id=getattr(actor, "id", None), closing_summary="",
+                          cancel_reason="")
     db.session.add(placement)
     db.session.flush()
     for i, text in enumerate(goal_texts):
@@ -161,6 +163,30 @@ def update_contact(actor, placement: Placement, *, contact_name: str, contact_em
     return placement
 
 
+def cancel_placement(actor, placement: Placement, *, reason: str) -> Placement:
+    """Cancel a placement entered by mistake or withdrawn before any visit (audited,
+    with the reason); it then occupies nobody. Once a visit is logged the placement
+    is closed instead, so the visits keep their placement. Raises Conflict/ValidationError."""
+    from lms.core.db import utcnow
+
+    if placement.cancelled_at is not None:
+        raise Conflict(_l("이미 취소된 파견입니다."))
+    if placement.closed_on is not None:
+        raise Conflict(_l("이미 종료된 파견입니다."))
+    visits = db.session.execute(select(sa.func.count(Visit.id)).where(Visit.placement_id == placement.id)).scalar_one()
+    if visits:
+        raise Conflict(_l("방문이 기록된 파견은 취소할 수 없습니다. 파견을 종료해 주세요."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_l("취소 사유를 적어 주세요."))
+    placement.cancelled_at = utcnow()
+    placement.cancelled_by_id = getattr(actor, "id", None)
+    placement.cancel_reason = reason[:2000]
+    record(actor, "placement.cancel", placement, reason=placement.cancel_reason)
+    db.session.flush()
+    return placement
+
+
 # --------------------------------------------------------------------------- lists and roll-up
 
 def placements_query(*, meister: MeisterProfile | None = None, state: str | None = None, today: date | None = None):
@@ -169,9 +195,11 @@ def placements_query(*, meister: MeisterProfile | None = None, state: str | None
     if meister is not None:
         stmt = stmt.where(Placement.meister_id == meister.id)
     if state == "open":
-        stmt = stmt.where(Placement.closed_on.is_(None))
+        stmt = stmt.where(Placement.closed_on.is_(None), Placement.cancelled_at.is_(None))
     elif state == "closed":
         stmt = stmt.where(Placement.closed_on.is_not(None))
+    elif state == "cancelled":
+        stmt = stmt.where(Placement.cancelled_at.is_not(None))
     return stmt
 
 
@@ -264,7 +292,7 @@ def suggest_companies(profile: MeisterProfile, *, q: str | None = None, limit: i
     if not x["regions"]:
         return []
     has_open = sa.exists().where(Placement.company_id == Company.id, Placement.closed_on.is_(None),
-                                 effective_end_sql() >= today_kst())
+                                 Placement.cancelled_at.is_(None), effective_end_sql() >= today_kst())
     root_fit = sa.case((Company.root_technology_code.in_(x["roots"] or ["-"]), 0), else_=1)
     stmt = (select(Company).options(joinedload(Company.region))
             .where(Company.region_code.in_(x["regions"]), ~has_open)
@@ -297,6 +325,8 @@ def close_placement(actor, placement: Placement, *, closed_on: date, level_at_en
 
     if placement.closed_on is not None:
         raise Conflict(_l("이미 종료된 파견입니다."))
+    if placement.cancelled_at is not None:
+        raise Conflict(_l("취소된 파견입니다."))
     if closed_on is None or closed_on < placement.starts_on:
         raise ValidationError(_l("종료일은 파견 시작일보다 빠를 수 없습니다."))
     if closed_on > today_kst():

@@ -207,7 +207,8 @@ def open_placements_count(profile: MeisterProfile, today: date | None = None) ->
     """Placements of the meister not closed and not over by ``today`` (KST)."""
     today = today or today_kst()
     return db.session.execute(select(sa.func.count(Placement.id)).where(
-        Placement.meister_id == profile.id, Placement.closed_on.is_(None), effective_end_sql() >= today)).scalar_one()
+        Placement.meister_id == profile.id, Placement.closed_on.is_(None), Placement.cancelled_at.is_(None),
+        effective_end_sql() >= today)).scalar_one()
 
 
 def deactivate(actor, profile: MeisterProfile) -> MeisterProfile:

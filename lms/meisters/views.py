@@ -55,7 +55,8 @@ def home():
         return render_template("meisters/home.html", profile=None, pagination=None, rolls={}, today=today_kst())
     page = max(request.args.get("page", 1, type=int), 1)
     stmt = pl.placements_query(meister=profile).options(joinedload(Placement.company))
-    stmt = stmt.order_by(None).order_by(Placement.closed_on.is_not(None), Placement.starts_on.desc(), Placement.id.desc())
+    stmt = stmt.order_by(None).order_by(Placement.cancelled_at.is_not(None), Placement.closed_on.is_not(None),
+                                        Placement.starts_on.desc(), Placement.id.desc())
     pagination = db.paginate(stmt, page=page, per_page=20, error_out=False)
     return render_template("meisters/home.html", profile=profile, pagination=pagination,
                            rolls=pl.rollups([p.id for p in pagination.items]), today=today_kst())
@@ -183,8 +184,8 @@ def close(placement_id: int):
     from lms.orgs.models import SmartFactoryLevel
 
     p = get_for(Placement, placement_id, current_user, svc.can_see_placement, can_act=_own_or_admin)
-    if p.closed_on is not None:
-        flash(_("이미 종료된 파견입니다."), "info")
+    if p.closed_on is not None or p.cancelled_at is not None:
+        flash(_("이미 종료된 파견입니다.") if p.closed_on else _("취소된 파견입니다."), "info")
         return redirect(url_for("meisters.placement", placement_id=p.id))
     form = CloseForm()
     form.level_at_end_code.choices = [("", _("— 선택 —"))] + [(lv.code, localized(lv, "name")) for lv in db.session.execute(

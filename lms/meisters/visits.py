@@ -81,8 +81,8 @@ def log_visit(actor, placement: Placement, *, visited_on: date, hours, activity:
     ValidationError for bad input (nothing is stored), Conflict on a closed placement."""
     if not (actor and getattr(actor, "role", None) == "meister" and placement.meister.user_id == actor.id):
         raise PermissionDenied(_l("이 파견의 마이스터만 방문을 기록할 수 있습니다."))
-    if placement.closed_on is not None:
-        raise Conflict(_l("종료된 파견에는 방문을 기록할 수 없습니다."))
+    if placement.closed_on is not None or placement.cancelled_at is not None:
+        raise Conflict(_l("종료되거나 취소된 파견에는 방문을 기록할 수 없습니다."))
     if visited_on is None:
         raise ValidationError(_l("방문일을 입력해 주세요."))
     if visited_on > today_kst():

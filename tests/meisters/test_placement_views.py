@@ -142,3 +142,20 @@ def test_admin_changes_the_contact_and_old_confirmation_links_die(admin_client, 
     ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "placement.contact")).scalar_one()
     assert ev.details["changes"]["contact_email"] == ["choi@firm.kr", "han@firm.kr"]
     assert admin_client.get(link).status_code == 400
+
+
+def test_admin_cancels_on_screen_and_the_meister_sees_it_cancelled(client, make_meister, admin_user):
+    m = make_meister()
+    p = _place(admin_user, m, make_company(name="(주)철회정밀"), start=D0 + timedelta(days=400))
+    db.session.commit()
+    login(client, m.user)
+    assert client.post(f"/admin/meisters/placements/{p.id}/cancel", data={"reason": "x"}).status_code == 403
+    login(client, admin_user)
+    assert "파견 취소" in client.get(f"/meister/placements/{p.id}").get_data(as_text=True)
+    assert client.post(f"/admin/meisters/placements/{p.id}/cancel", data={"reason": "중복 등록"}).status_code == 302
+    assert p.cancelled_at is not None and p.cancel_reason == "중복 등록"
+    assert "(주)철회정밀" in client.get("/admin/meisters/placements?state=cancelled").get_data(as_text=True)
+    assert "(주)철회정밀" not in client.get("/admin/meisters/placements?state=open").get_data(as_text=True)
+    login(client, m.user)
+    body = client.get("/meister").get_data(as_text=True)
+    assert "취소" in body

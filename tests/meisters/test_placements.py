@@ -170,3 +170,33 @@ def test_closing_judges_every_goal_and_frees_the_meister(make_meister, admin_use
                            summary="x", outcomes={})
     _place(admin_user, m, make_company(), D0 + timedelta(days=31), D0 + timedelta(days=60))
     _place(admin_user, m, make_company(), D0 + timedelta(days=31), D0 + timedelta(days=60))  # two free again
+
+
+def test_cancelling_an_unvisited_placement_frees_the_meister(make_meister, admin_user):
+    from lms.meisters import visits as vs
+    from lms.core.timeutil import today_kst
+
+    m = make_meister()
+    a = _place(admin_user, m, make_company(), D0, D0 + timedelta(days=90))
+    b = _place(admin_user, m, make_company(), D0, D0 + timedelta(days=90))
+    with pytest.raises(Conflict):
+        _place(admin_user, m, make_company(), D0, D0 + timedelta(days=90))
+    with pytest.raises(ValidationError):
+        pl.cancel_placement(admin_user, a, reason="  ")
+    pl.cancel_placement(admin_user, a, reason="기업 사정으로 철회")
+    assert a.cancelled_at is not None
+    _place(admin_user, m, make_company(), D0, D0 + timedelta(days=90))  # room again
+    with pytest.raises(Conflict):
+        pl.cancel_placement(admin_user, a, reason="again")
+    with pytest.raises(Conflict):
+        pl.close_placement(admin_user, a, closed_on=D0, level_at_end_code="basic", summary="x", outcomes={})
+    with pytest.raises(Conflict):
+        vs.log_visit(m.user, a, visited_on=D0, hours="1", activity="consulting", done="x")
+    today = today_kst()
+    c = _place(admin_user, make_meister(), make_company(), today - timedelta(days=5), today + timedelta(days=5))
+    vs.log_visit(c.meister.user, c, visited_on=today, hours="1", activity="consulting", done="x")
+    with pytest.raises(Conflict):  # visits keep their placement: close it instead
+        pl.cancel_placement(admin_user, c, reason="실수")
+    ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "placement.cancel")).scalar_one()
+    assert ev.details["reason"] == "기업 사정으로 철회"
+    assert b.cancelled_at is None
