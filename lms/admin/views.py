@@ -106,6 +106,7 @@ ACTION_LABELS = {
     "visit.create": _l("방문 기록"),
     "visit.confirm_request": _l("방문 확인 요청"),
     "visit.confirm": _l("방문 확인 (기업)"),
+    "visit.dispute": _l("방문 이의 제기 (기업)"),
     "complex.update": _l("산업단지 수정"),
     "analytics.export": _l("통계 내보내기"),
     "analytics.report": _l("월간 보고서 생성"),

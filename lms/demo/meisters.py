@@ -211,7 +211,8 @@ def seed_meisters(s) -> dict[str, int]:
                 next_steps=rng.choice(NEXT) if rng.random() < 0.7 else "", created_by_id=prof["user_id"],
                 created_at=logged, confirm_sent_at=logged,
                 confirmed_at=_kst(min(day + timedelta(days=rng.randint(1, 5)), today), 10) if confirmed else None,
-                confirmed_email=rows["placements"][-1]["contact_email"] if confirmed else None))
+                confirmed_email=rows["placements"][-1]["contact_email"] if confirmed else None,
+                disputed_at=None, dispute_note=""))
             day += timedelta(days=rng.randint(5, 10))
 
     def career(prof: dict, regions, since: date) -> None:

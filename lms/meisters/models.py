@@ -154,6 +154,9 @@ class Visit(IdMixin, db.Model):
     confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confirmed_email: Mapped[str | None] = mapped_column(sa.String(255))
+    # The contact says the record is wrong (instead of confirming), with what differs.
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dispute_note: Mapped[str] = mapped_column(sa.Text, default="")
 
     placement: Mapped[Placement] = relationship()
     photos: Mapped[list["VisitPhoto"]] = relationship(back_populates="visit", order_by="VisitPhoto.id")

@@ -153,6 +153,18 @@ def confirm(token: str):
     except DomainError as exc:
         return render_template("meisters/confirm_invalid.html", message=str(exc.message)), 400
     form = FlaskForm()
+    if request.method == "POST" and request.form.get("answer") == "dispute":
+        if not form.validate_on_submit():
+            return render_template("meisters/confirm.html", visit=visit, p=visit.placement, form=form,
+                                   expired_form=True), 400
+        try:
+            vs.dispute_visit(token, request.form.get("note", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            return render_template("meisters/confirm.html", visit=visit, p=visit.placement, form=form,
+                                   error=str(exc.message), note=request.form.get("note", "")), 400
+        db.session.commit()
+        return redirect(url_for("meisters.confirm", token=token))
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("meisters/confirm.html", visit=visit, p=visit.placement, form=form,

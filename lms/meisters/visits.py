@@ -107,7 +107,7 @@ def log_visit(actor, placement: Placement, *, visited_on: date, hours, activity:
         raise ValidationError(_l("하루 활동 시간은 모두 합해 12시간을 넘을 수 없습니다."))
     visit = Visit(placement_id=placement.id, visited_on=visited_on, minutes=minutes, activity=activity,
                   done=done[:4000], issues=(issues or "").strip()[:4000], next_steps=(next_steps or "").strip()[:4000],
-                  created_by_id=actor.id, created_at=utcnow())
+                  created_by_id=actor.id, created_at=utcnow(), dispute_note="")
     db.session.add(visit)
     db.session.flush()
     for content, w, h in cleaned:
@@ -157,6 +157,8 @@ def request_confirmation(visit: Visit) -> None:
     mail server is set). Conflict when the visit is confirmed already."""
     if visit.confirmed_at is not None:
         raise Conflict(_l("이미 기업이 확인한 방문입니다."))
+    if visit.disputed_at is not None:
+        raise Conflict(_l("기업이 이의를 제기한 방문입니다. 사무국과 내용을 확인해 주세요."))
     p = visit.placement
     days = max_age() // 86400
     body = _l("%(contact)s님, 안녕하세요.\n\n스마트 마이스터 %(meister)s님이 %(day)s에 %(company)s을(를) 방문한 기록을 "
@@ -191,11 +193,33 @@ def visit_from_token(token: str) -> Visit:
 
 
 def confirm_visit(token: str) -> Visit:
-    """Confirm the visit a valid link names (again: no change). Audited without a user."""
+    """Confirm the visit a valid link names (again: no change). Audited without a user.
+    Conflict when the contact has disputed it already."""
     visit = visit_from_token(token)
+    if visit.disputed_at is not None:
+        raise Conflict(_l("이미 이의를 제기한 방문입니다. 마이스터나 사무국에 연락해 주세요."))
     if visit.confirmed_at is None:
         visit.confirmed_at = utcnow()
         visit.confirmed_email = visit.placement.contact_email
         record(None, "visit.confirm", visit, placement_id=visit.placement_id)
         db.session.flush()
+    return visit
+
+
+def dispute_visit(token: str, note: str) -> Visit:
+    """The contact says the visit record is wrong, saying what differs (1..2000
+    characters). Audited without a user; the visit then cannot be confirmed through
+    the link and no new request is mailed. Conflict when already confirmed or disputed."""
+    visit = visit_from_token(token)
+    if visit.confirmed_at is not None:
+        raise Conflict(_l("이미 확인한 방문입니다."))
+    if visit.disputed_at is not None:
+        raise Conflict(_l("이미 이의를 제기한 방문입니다. 마이스터나 사무국에 연락해 주세요."))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_l("무엇이 다른지 적어 주세요."))
+    visit.disputed_at = utcnow()
+    visit.dispute_note = note[:2000]
+    record(None, "visit.dispute", visit, placement_id=visit.placement_id)
+    db.session.flush()
     return visit

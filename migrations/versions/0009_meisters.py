@@ -200,6 +200,8 @@ def upgrade():
     sa.Column('confirm_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('confirmed_email', sa.String(length=255), nullable=True),
+    sa.Column('disputed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('dispute_note', sa.Text(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_placement_visits_created_by_id_users')),
     sa.ForeignKeyConstraint(['placement_id'], ['placements.id'], name=op.f('fk_placement_visits_placement_id_placements')),

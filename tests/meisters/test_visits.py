@@ -215,3 +215,24 @@ def test_resend_mails_again_until_confirmed(client, make_meister, admin_user):
     db.session.commit()
     client.post(f"/meister/visits/{v.id}/resend")
     assert len(db.session.execute(select(OutboxMessage).where(OutboxMessage.recipient == "contact@firm.kr")).all()) == 2
+
+
+def test_contact_disputes_instead_of_confirming(client, make_meister, admin_user):
+    m = make_meister()
+    p = _placement(admin_user, m)
+    v = vs.log_visit(m.user, p, visited_on=TODAY, hours="6", activity="training", done="교육 6시간")
+    db.session.commit()
+    path = _link_path()
+    r = client.post(path, data={"answer": "dispute", "note": "  "})
+    assert r.status_code == 400 and "무엇이 다른지" in r.get_data(as_text=True) and v.disputed_at is None
+    assert client.post(path, data={"answer": "dispute", "note": "실제로는 2시간이었습니다"}).status_code == 302
+    assert v.disputed_at is not None and v.confirmed_at is None and v.dispute_note == "실제로는 2시간이었습니다"
+    assert "이의를 제기했습니다" in client.get(path).get_data(as_text=True)
+    r = client.post(path)  # no confirming after a dispute through the same link
+    assert r.status_code == 400 and v.confirmed_at is None
+    with pytest.raises(Conflict):
+        vs.request_confirmation(v)
+    login(client, m.user)
+    page = client.get(f"/meister/placements/{p.id}").get_data(as_text=True)
+    assert "기업 이의" in page and "실제로는 2시간이었습니다" in page
+    assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "visit.dispute")).scalar_one()
