@@ -1,24 +1,33 @@
 """Admin screens for industrial complexes (산업단지), reference data with integer ids:
 list (smart complexes first, paginated), add and edit. Edits are audited by the
-orgs services."""
+orgs services. ``add_routes(bp)`` puts them on the admin blueprint (called by
+lms.admin.views, so the arrow points one way)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from lms.admin import forms as F
-from lms.admin.views import _fail, _page, _ref_choices, bp
 from lms.core.authz import policy
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.orgs import services as orgs
 from lms.orgs.models import IndustrialComplex, Region
 
+PER_PAGE = 25
+
+
+def _fail(form, exc: DomainError) -> None:
+    db.session.rollback()
+    form.form_errors.append(str(exc.message))
+
 
 def _form(obj=None):
     form = F.ComplexForm(obj=obj) if request.method == "GET" else F.ComplexForm()
-    form.region_code.choices = _ref_choices(Region, _("— 없음 —"))
+    regions = db.session.execute(select(Region).order_by(Region.code)).scalars()
+    form.region_code.choices = [("", _("— 없음 —"))] + [(r.code, f"{r.name_ko} ({r.code})") for r in regions]
     if request.method == "GET" and obj is not None:
         form.region_code.data = obj.region_code or ""
     return form
@@ -28,15 +37,14 @@ def _values(form) -> dict:
     return {k: getattr(form, k).data for k in orgs.COMPLEX_FIELDS}
 
 
-@bp.route("/reference/complexes")
 @policy("admin")
 def complexes():
     q = request.args.get("q", "").strip()
-    return render_template("admin/complexes.html", pagination=_page(orgs.complexes_query(q or None)), q=q,
-                           kinds=F.COMPLEX_KIND_LABELS)
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(orgs.complexes_query(q or None), page=page, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/complexes.html", pagination=pagination, q=q, kinds=F.COMPLEX_KIND_LABELS)
 
 
-@bp.route("/reference/complexes/new", methods=["GET", "POST"])
 @policy("admin")
 def complex_new():
     form = _form()
@@ -52,7 +60,6 @@ def complex_new():
     return render_template("admin/complex_edit.html", form=form, obj=None), (400 if request.method == "POST" else 200)
 
 
-@bp.route("/reference/complexes/<int:complex_id>", methods=["GET", "POST"])
 @policy("admin")
 def complex_edit(complex_id: int):
     obj = db.session.get(IndustrialComplex, complex_id)
@@ -69,3 +76,10 @@ def complex_edit(complex_id: int):
             flash(_("저장했습니다."), "success")
             return redirect(url_for("admin.complexes"))
     return render_template("admin/complex_edit.html", form=form, obj=obj), (400 if request.method == "POST" else 200)
+
+
+def add_routes(bp) -> None:
+    """Register the complexes screens on the admin blueprint ``bp``."""
+    bp.add_url_rule("/reference/complexes", view_func=complexes)
+    bp.add_url_rule("/reference/complexes/new", view_func=complex_new, methods=["GET", "POST"])
+    bp.add_url_rule("/reference/complexes/<int:complex_id>", view_func=complex_edit, methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
+from lms.admin import complexes
 from lms.admin import forms as F
 from lms.core import nav
 from lms.core.audit import AuditEvent
@@ -23,6 +24,7 @@ from lms.orgs import services as orgs
 from lms.orgs.models import Company, CompanySize, Institution, Region, RootTechnology, SmartFactoryLevel
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+complexes.add_routes(bp)  # 산업단지 screens: /admin/reference/complexes
 nav.register("admin.index", _l("관리"), roles=("admin",), order=95)
 
 PER_PAGE = 25
@@ -492,5 +494,3 @@ def audit():
         if actor_ids else {}
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions, actors=actors)
 
-
-from lms.admin import complexes as _complexes  # noqa: E402,F401  (adds the complexes screens to bp)

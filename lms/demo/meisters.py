@@ -19,11 +19,12 @@ from __future__ import annotations
 import itertools
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from lms.core.timeutil import KST
 from lms.demo import data as D
 from lms.extensions import db
 
@@ -113,12 +114,16 @@ def _pick(rng: random.Random, pairs):
     return rng.choices(values, cum_weights=cum)[0]
 
 
-def seed_meisters(s) -> dict[str, int]:
-    """Write the demo meisters, placements and visits for seeder ``s`` (lms.demo.seed._Seeder,
-    after its companies and users are written). Returns and adds to ``s.counts`` the rows
-    per table. Deterministic from ``s.seed``; never more than two placements at once."""
-    from lms.demo.seed import _kst, _write_rows
+def _kst(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    """A Korean wall-clock time on ``day`` as an aware UTC datetime."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=KST).astimezone(timezone.utc)
 
+
+def seed_meisters(s, write_rows) -> dict[str, int]:
+    """Write the demo meisters, placements and visits for seeder ``s`` (lms.demo.seed._Seeder,
+    after its companies and users are written) with ``write_rows(table, rows)``, the seed's
+    bulk writer. Returns and adds to ``s.counts`` the rows per table. Deterministic from
+    ``s.seed``; never more than two placements at once."""
     rng = random.Random(f"meisters-{s.seed}")
     ids = _Ids()
     today = s.today
@@ -271,12 +276,12 @@ def seed_meisters(s) -> dict[str, int]:
               purpose="aftercare", closed=False)
 
     s.buf.pop("users", None)  # written here, before the rows that point at them
-    _write_rows(db.metadata.tables["users"], users)
+    write_rows(db.metadata.tables["users"], users)
     s.counts["users"] += len(users)
     out = {}
     for name in MEISTER_TABLES:
         if rows[name]:
-            _write_rows(db.metadata.tables[name], rows[name])
+            write_rows(db.metadata.tables[name], rows[name])
         out[name] = len(rows[name])
         s.counts[name] += len(rows[name])
     if db.session.get_bind().dialect.name == "postgresql":

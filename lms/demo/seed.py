@@ -329,7 +329,7 @@ class _Seeder:
         self.write_certificates()
         self.write_target()
         self.flush()
-        seed_meisters(self)
+        seed_meisters(self, _write_rows)
         self.fix_sequences()
         report = SeedReport(counts=dict(self.counts), seconds=time.perf_counter() - started,
                             trainees=self.n, seed=self.seed)

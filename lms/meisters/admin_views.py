@@ -14,7 +14,7 @@ from lms.extensions import db
 from lms.meisters import services as svc
 from lms.meisters.forms import MeisterProfileForm, MeisterRecruitForm
 from lms.meisters.models import EXPERTISE_FIELDS, MeisterProfile
-from lms.meisters.views import bp
+from lms.meisters.blueprint import bp
 
 PER_PAGE = 25
 

@@ -6,34 +6,24 @@ Objects go through get_for (404 before 403): a meister reaches only their own
 placements and visits."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lms.core import nav
 from lms.core.authz import get_for, policy
 from lms.core.i18n import localized
 from lms.core.timeutil import today_kst
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.meisters import admin_views as _admin_views  # noqa: F401  (admin routes on the same blueprint)
 from lms.meisters import placements as pl
 from lms.meisters import services as svc
+from lms.meisters.blueprint import bp
 from lms.meisters.models import Placement, Visit
 
-bp = Blueprint("meisters", __name__)
-
-nav.register("meisters.home", _l("내 파견"), roles=("meister",), order=20)
-nav.register("meisters.admin_meisters", _l("마이스터"), roles=("admin",), order=34)
-
-
-@bp.context_processor
-def _labels():
-    from lms.meisters import labels
-
-    return {"mlabels": labels}
+__all__ = ["bp"]  # the app registers lms.meisters.views.bp
 
 
 def get_placement_for(user, placement_id: int) -> Placement:
@@ -259,5 +249,3 @@ def _photo_ids(visit_ids) -> dict[int, list[int]]:
             out[vid].append(pid)
     return out
 
-
-from lms.meisters import admin_views as _admin_views  # noqa: E402,F401  (routes on bp)
