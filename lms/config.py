@@ -49,6 +49,10 @@ class Defaults:
     ROSTER_MAX_CELL_CHARS = 1000
     ROSTER_MAX_UNCOMPRESSED_BYTES = 8 * 1024 * 1024  # a 3,000-row Excel roster is about 2 MB
     RATELIMIT_KEY_PREFIX = "lms"  # Redis keys of the throttling counters (lms.core.ratelimit)
+    # Smart meisters: placements one meister may hold on the same day; how long a
+    # visit-confirmation link mailed to a company's contact stays valid (seconds).
+    MEISTER_MAX_CONCURRENT_PLACEMENTS = 2
+    VISIT_CONFIRM_MAX_AGE = 14 * 24 * 3600
 
 
 def env_overrides(prefix: str = "LMS_") -> dict:

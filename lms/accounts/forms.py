@@ -84,19 +84,19 @@ class PasswordChangeForm(FlaskForm):
 class SecondFactorForm(FlaskForm):
     """A 6-digit code from the authenticator app, or a recovery code."""
 
-    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)],
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32), no_rrn],
                        description=_l("인증 앱에 표시된 6자리 숫자, 또는 복구 코드"))
     submit = SubmitField(_l("확인"))
 
 
 class SecondFactorSetupForm(FlaskForm):
-    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)],
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32), no_rrn],
                        description=_l("앱에 계정을 추가한 뒤 표시되는 6자리 숫자"))
     submit = SubmitField(_l("2단계 인증 켜기"))
 
 
 class SecondFactorDisableForm(FlaskForm):
-    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32)])
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32), no_rrn])
     disable = SubmitField(_l("2단계 인증 끄기"))
 
 

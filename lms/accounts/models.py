@@ -12,7 +12,7 @@ from lms.core.db import IdMixin, TimestampMixin, UTCDateTime, utcnow
 from lms.extensions import db
 from lms.orgs.models import Company, Institution
 
-ROLES = ("trainee", "instructor", "ministry", "admin")
+ROLES = ("trainee", "instructor", "ministry", "admin", "meister")  # meister: see lms/meisters
 
 
 class User(IdMixin, TimestampMixin, UserMixin, db.Model):

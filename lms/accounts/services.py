@@ -435,6 +435,9 @@ def change_role(actor, user: User, role: str, institution=None) -> None:
     """Change a user's role (audited). Their sessions end so the new rights apply at once."""
     if role not in ROLES:
         raise ValidationError(_l("알 수 없는 역할입니다."))
+    if role == "meister" or user.role == "meister":
+        # A meister has a profile and placements: recruited and deactivated in the meister screens.
+        raise ValidationError(_l("마이스터 계정은 마이스터 관리 화면에서 모집하고 비활성화합니다."))
     if getattr(actor, "id", None) == user.id and role != "admin":
         raise ValidationError(_l("자기 자신의 관리자 권한은 해제할 수 없습니다."))
     if role == "instructor" and institution is None and user.institution_id is None:

@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, PasswordF
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from lms.core.validators import no_rrn
-from lms.orgs.models import INSTITUTION_KINDS
+from lms.orgs.models import COMPLEX_KINDS, INSTITUTION_KINDS
 
 STAFF_ROLE_CHOICES = [("instructor", _l("교강사")), ("ministry", _l("정부 담당자")), ("admin", _l("관리자"))]
 ROLE_CHOICES = [("trainee", _l("훈련생"))] + STAFF_ROLE_CHOICES
@@ -84,9 +84,26 @@ class CompanyForm(FlaskForm):
                             description=_l("예: C29 또는 29119"))
     size_code = SelectField(_l("기업 규모"), coerce=str, choices=[], validate_choice=False)
     region_code = SelectField(_l("시·도"), coerce=str, choices=[], validate_choice=False)
-    industrial_complex = StringField(_l("산업단지"), validators=[Optional(), Length(max=128), no_rrn])
-    is_smart_complex = BooleanField(_l("스마트산단 입주 기업"))
+    industrial_complex_id = SelectField(_l("산업단지"), coerce=str, choices=[], validate_choice=False,
+                                        description=_l("스마트산단 여부는 산업단지 기준 정보를 따릅니다."))
     root_technology_code = SelectField(_l("뿌리기술"), coerce=str, choices=[], validate_choice=False)
     smart_factory_level_code = SelectField(_l("스마트공장 수준"), coerce=str, choices=[], validate_choice=False)
     cuts_working_hours = BooleanField(_l("근로시간 단축 기업"))
     is_root_industry = BooleanField(_l("뿌리산업 기업"))
+
+
+COMPLEX_KIND_LABELS = {"national": _l("국가산업단지"), "general": _l("일반산업단지")}
+
+
+class ComplexForm(FlaskForm):
+    code = StringField(_l("코드"), validators=[_REQ, Length(max=32), no_rrn],
+                       description=_l("영문 소문자, 숫자, 하이픈. 예: changwon"))
+    name_ko = StringField(_l("이름 (한국어)"), validators=[_REQ, Length(max=128), no_rrn])
+    name_en = StringField(_l("이름 (영어)"), validators=[Optional(), Length(max=128), no_rrn])
+    kind = SelectField(_l("유형"), choices=[(k, COMPLEX_KIND_LABELS[k]) for k in COMPLEX_KINDS])
+    region_code = SelectField(_l("시·도"), coerce=str, choices=[], validate_choice=False)
+    is_smart = BooleanField(_l("스마트산단으로 지정됨"))
+    smart_since_year = IntegerField(_l("지정 연도"), validators=[Optional(), NumberRange(min=2019, max=2100)],
+                                    description=_l("정확한 지정 연도를 알 때만 입력하세요."))
+    smart_by_year = IntegerField(_l("늦어도 이 해까지 지정"), validators=[Optional(), NumberRange(min=2019, max=2100)],
+                                 description=_l("지정 연도를 정확히 모르고 '~년까지 지정'으로만 알려진 경우"))

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
+from lms.admin import complexes
 from lms.admin import forms as F
 from lms.core import nav
 from lms.core.audit import AuditEvent
@@ -23,6 +24,7 @@ from lms.orgs import services as orgs
 from lms.orgs.models import Company, CompanySize, Institution, Region, RootTechnology, SmartFactoryLevel
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+complexes.add_routes(bp)  # 산업단지 screens: /admin/reference/complexes
 nav.register("admin.index", _l("관리"), roles=("admin",), order=95)
 
 PER_PAGE = 25
@@ -99,6 +101,20 @@ ACTION_LABELS = {
     "institution.update": _l("기관 수정"),
     "company.create": _l("회사 추가"),
     "company.update": _l("회사 수정"),
+    "complex.create": _l("산업단지 추가"),
+    "meister.recruit": _l("마이스터 등록"),
+    "meister.update": _l("마이스터 프로필 수정"),
+    "meister.approve": _l("마이스터 승인"),
+    "meister.deactivate": _l("마이스터 비활성화"),
+    "placement.create": _l("파견 등록"),
+    "placement.close": _l("파견 종료"),
+    "placement.contact": _l("파견 기업 담당자 변경"),
+    "placement.cancel": _l("파견 취소"),
+    "visit.create": _l("방문 기록"),
+    "visit.confirm_request": _l("방문 확인 요청"),
+    "visit.confirm": _l("방문 확인 (기업)"),
+    "visit.dispute": _l("방문 이의 제기 (기업)"),
+    "complex.update": _l("산업단지 수정"),
     "analytics.export": _l("통계 내보내기"),
     "analytics.report": _l("월간 보고서 생성"),
     "attendance.record": _l("출결 기록"),
@@ -417,9 +433,11 @@ def _company_form(obj=None):
     form.region_code.choices = _ref_choices(Region, blank)
     form.root_technology_code.choices = _ref_choices(RootTechnology, blank)
     form.smart_factory_level_code.choices = _ref_choices(SmartFactoryLevel, blank)
+    form.industrial_complex_id.choices = [("", blank)] + [(str(i), n) for i, n in orgs.complex_choices()]
     if request.method == "GET" and obj is not None:
         for k in ("size_code", "region_code", "root_technology_code", "smart_factory_level_code"):
             getattr(form, k).data = getattr(obj, k) or ""
+        form.industrial_complex_id.data = str(obj.industrial_complex_id or "")
     return form
 
 
@@ -484,3 +502,4 @@ def audit():
     actors = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(actor_ids))).scalars()} \
         if actor_ids else {}
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions, actors=actors)
+

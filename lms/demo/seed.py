@@ -50,6 +50,7 @@ from werkzeug.security import generate_password_hash
 
 from lms.core.ratio import meets_percent, percent_floor
 from lms.demo import data as D
+from lms.demo.meisters import demo_complex_ids, seed_meisters
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 
@@ -334,6 +335,7 @@ class _Seeder:
         self.write_certificates()
         self.write_target()
         self.flush()
+        seed_meisters(self, _write_rows)
         self.fix_sequences()
         report = SeedReport(counts=dict(self.counts), seconds=time.perf_counter() - started,
                             trainees=self.n, seed=self.seed)
@@ -432,6 +434,7 @@ class _Seeder:
         sizes = _Weighted(D.SIZE_WEIGHTS)
         levels = _Weighted(D.LEVEL_WEIGHTS)
         regions = _Weighted([(code, spec[0]) for code, spec in D.REGIONS.items()])
+        complex_ids = demo_complex_ids()
         self.companies: list[dict] = []
         for _ in range(count):
             for attempt in range(50):
@@ -462,12 +465,12 @@ class _Seeder:
             code, root = ksic.pick(rng)
             region = regions.pick(rng)
             complexes = D.REGIONS[region][1]
-            complex_name, smart = (None, False) if rng.random() < 0.3 else rng.choice(complexes)
+            complex_name = None if rng.random() < 0.3 else rng.choice(complexes)
             ts = self.rand_dt(_kst(date(2018, 12, 20)), _kst(date(2026, 6, 30)))
             row = self.add("companies", dict(
                 id=self.nid("companies"), name=name, business_number=number, ksic_code=code,
-                size_code=sizes.pick(rng), region_code=region, industrial_complex=complex_name,
-                is_smart_complex=smart, root_technology_code=root,
+                size_code=sizes.pick(rng), region_code=region, industrial_complex_id=complex_ids.get(complex_name),
+                root_technology_code=root,
                 smart_factory_level_code=levels.pick(rng), cuts_working_hours=rng.random() < 0.25,
                 is_root_industry=root is not None, created_at=ts, updated_at=ts))
             self.companies.append(row)
