@@ -54,7 +54,7 @@ def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 24
     """A line chart of several series over the same x labels (months)."""
     if not labels:
         return Markup("")
-    width, left, bottom, top_pad = 480, 56, 26, 12
+    width, left, bottom, top_pad = 480, 68, 26, 12  # room for a 7-digit axis label
     all_vals = [v for _, vals in series for v in vals if _num(v) is not None]
     top = max(all_vals or [1]) or 1
     n = len(labels)
