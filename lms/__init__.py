@@ -10,7 +10,7 @@ from flask import Flask
 
 from lms.config import DEV_SECRET, Defaults, env_overrides
 
-PACKAGES = ("orgs", "accounts", "catalog", "learning", "labs", "certificates", "analytics", "admin", "demo")
+PACKAGES = ("orgs", "accounts", "catalog", "learning", "labs", "certificates", "analytics", "admin", "meisters", "demo")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -35,6 +35,9 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("COURSES_DIR"):
         app.config["COURSES_DIR"] = str(REPO_ROOT / "courses")
     _check_secret(app)
+    from lms.core import security
+
+    security.init_app(app, production=is_production(app))
 
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 
@@ -47,8 +50,13 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def is_production(app: Flask) -> bool:
+    """Neither debug nor testing: the deployment (HSTS, Secure cookies, a real secret key)."""
+    return not (app.debug or app.testing or os.environ.get("FLASK_DEBUG") == "1")
+
+
 def _check_secret(app: Flask) -> None:
-    if app.debug or app.testing or os.environ.get("FLASK_DEBUG") == "1":
+    if not is_production(app):
         return
     if app.config.get("SECRET_KEY") in (None, "", DEV_SECRET):
         raise RuntimeError(
@@ -74,6 +82,9 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("로그인이 필요합니다.")
     login_manager.login_message_category = "info"
+    from lms.core import ratelimit
+
+    ratelimit.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

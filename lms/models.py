@@ -7,3 +7,4 @@ from lms.learning import models as learning_models  # noqa: F401
 from lms.labs import models as labs_models  # noqa: F401
 from lms.certificates import models as certificates_models  # noqa: F401
 from lms.analytics import models as analytics_models  # noqa: F401
+from lms.meisters import models as meisters_models  # noqa: F401

@@ -158,9 +158,10 @@ def refdata(app):
 
 def login(client, user) -> None:
     """Log ``user`` in on ``client`` without going through the form."""
+    from lms.accounts.sessions import seed_for_tests
+
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
+        seed_for_tests(sess, user)  # as after the password and, where required, the second factor
 
 
 @pytest.fixture

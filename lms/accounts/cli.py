@@ -44,6 +44,8 @@ def create(role: str, email: str, name: str, password: str | None, institution_i
         raise click.ClickException(str(exc.message)) from None
     db.session.commit()
     click.echo(f"created {user.role} {user.email} (id {user.id})")
+    if user.role in ("ministry", "admin"):
+        click.echo("this account enrols a second factor (TOTP app) at its first login")
     if link:
         click.echo(f"invitation link: {link}")
 
@@ -64,3 +66,22 @@ def list_users(role: str | None, limit: int):
         if u.password_hash is None:
             state += ",invited"
         click.echo(f"{u.id}\t{u.role}\t{u.email}\t{u.name}\t{state}")
+
+
+@cli.command("reset-second-factor")
+@click.option("--email", required=True)
+@with_appcontext
+def reset_second_factor(email: str):
+    """Remove an account's TOTP secret and recovery codes (lost phone and codes, identity
+    checked out of band); the account enrols again at its next login. Audited."""
+    from lms.accounts import second_factor, services
+    from lms.core.audit import record
+
+    user = services.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with e-mail {email}")
+    second_factor.disable(user)
+    services.logout_everywhere(user)
+    record(None, "account.second_factor_reset", user, via="cli")
+    db.session.commit()
+    click.echo(f"second factor removed for {user.email}; it enrols again at the next login")

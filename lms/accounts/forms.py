@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectFi
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from lms.accounts.services import MIN_PASSWORD_LENGTH
+from lms.core.validators import no_rrn
 
 _PW_LEN = Length(min=MIN_PASSWORD_LENGTH, max=128,
                  message=_l("비밀번호는 %(n)d자 이상 128자 이하로 입력해 주세요.", n=MIN_PASSWORD_LENGTH))
@@ -18,7 +19,8 @@ _EMAIL = [DataRequired(message=_l("이메일을 입력해 주세요.")),
 
 def _new_password_fields(label=None):
     pw = PasswordField(label or _l("비밀번호"), validators=[DataRequired(message=_l("비밀번호를 입력해 주세요.")), _PW_LEN],
-                       description=_l("%(n)d자 이상으로 정해 주세요.", n=MIN_PASSWORD_LENGTH))
+                       description=_l("%(n)d자 이상으로 정해 주세요. 흔히 쓰이는 비밀번호, 이메일 주소, 이름은 쓸 수 없습니다.",
+                                   n=MIN_PASSWORD_LENGTH))
     confirm = PasswordField(_l("비밀번호 확인"), validators=[
         DataRequired(message=_l("비밀번호를 한 번 더 입력해 주세요.")),
         EqualTo("password", message=_l("비밀번호 확인이 일치하지 않습니다."))])
@@ -26,18 +28,18 @@ def _new_password_fields(label=None):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("이메일"), validators=[DataRequired(message=_l("이메일을 입력해 주세요."))])
+    email = EmailField(_l("이메일"), validators=[DataRequired(message=_l("이메일을 입력해 주세요.")), no_rrn])
     password = PasswordField(_l("비밀번호"), validators=[DataRequired(message=_l("비밀번호를 입력해 주세요."))])
     submit = SubmitField(_l("로그인"))
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("이름"), validators=[DataRequired(message=_l("이름을 입력해 주세요.")), Length(max=64)])
-    email = EmailField(_l("이메일"), validators=_EMAIL, description=_l("로그인 아이디로 쓰입니다."))
+    name = StringField(_l("이름"), validators=[DataRequired(message=_l("이름을 입력해 주세요.")), Length(max=64), no_rrn])
+    email = EmailField(_l("이메일"), validators=[*_EMAIL, no_rrn], description=_l("로그인 아이디로 쓰입니다."))
     password, confirm = _new_password_fields()
     birth_date = DateField(_l("생년월일 (선택)"), validators=[Optional()],
                            description=_l("수료증에 표시됩니다. 주민등록번호는 받지 않습니다."))
-    company = StringField(_l("소속 회사 (선택)"), validators=[Optional(), Length(max=128)],
+    company = StringField(_l("소속 회사 (선택)"), validators=[Optional(), Length(max=128), no_rrn],
                           description=_l("목록에서 고르거나 회사명을 직접 입력하세요."))
     # One checkbox per consent item (see services.CONSENT_ITEMS); required ones are checked in the service too.
     consent_terms = BooleanField(_l("[필수] 이용약관에 동의합니다."))
@@ -52,7 +54,7 @@ class RegisterForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("가입한 이메일"), validators=_EMAIL)
+    email = EmailField(_l("가입한 이메일"), validators=[*_EMAIL, no_rrn])
     submit = SubmitField(_l("재설정 링크 받기"))
 
 
@@ -64,8 +66,8 @@ class SetPasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("이름"), validators=[DataRequired(message=_l("이름을 입력해 주세요.")), Length(max=64)])
-    phone = StringField(_l("휴대전화 (선택)"), validators=[Optional(), Length(max=32)])
+    name = StringField(_l("이름"), validators=[DataRequired(message=_l("이름을 입력해 주세요.")), Length(max=64), no_rrn])
+    phone = StringField(_l("휴대전화 (선택)"), validators=[Optional(), Length(max=32), no_rrn])
     birth_date = DateField(_l("생년월일 (선택)"), validators=[Optional()])
     locale = SelectField(_l("화면 언어"), choices=[("ko", "한국어"), ("en", "English")])
     consent_marketing = BooleanField(_l("마케팅 정보 수신에 동의합니다."))
@@ -77,3 +79,26 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("현재 비밀번호"), validators=[DataRequired(message=_l("현재 비밀번호를 입력해 주세요."))])
     password, confirm = _new_password_fields(_l("새 비밀번호"))
     change_password = SubmitField(_l("비밀번호 변경"))
+
+
+class SecondFactorForm(FlaskForm):
+    """A 6-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32), no_rrn],
+                       description=_l("인증 앱에 표시된 6자리 숫자, 또는 복구 코드"))
+    submit = SubmitField(_l("확인"))
+
+
+class SecondFactorSetupForm(FlaskForm):
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32), no_rrn],
+                       description=_l("앱에 계정을 추가한 뒤 표시되는 6자리 숫자"))
+    submit = SubmitField(_l("2단계 인증 켜기"))
+
+
+class SecondFactorDisableForm(FlaskForm):
+    code = StringField(_l("인증 코드"), validators=[DataRequired(message=_l("인증 코드를 입력해 주세요.")), Length(max=32), no_rrn])
+    disable = SubmitField(_l("2단계 인증 끄기"))
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField(_l("가입 완료하기"))

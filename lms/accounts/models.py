@@ -12,7 +12,7 @@ from lms.core.db import IdMixin, TimestampMixin, UTCDateTime, utcnow
 from lms.extensions import db
 from lms.orgs.models import Company, Institution
 
-ROLES = ("trainee", "instructor", "ministry", "admin")
+ROLES = ("trainee", "instructor", "ministry", "admin", "meister")  # meister: see lms/meisters
 
 
 class User(IdMixin, TimestampMixin, UserMixin, db.Model):
@@ -33,6 +33,12 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Self-registered until the link mailed to the address is opened: cannot log in yet.
+    email_confirm_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Second factor (TOTP, RFC 6238): a secret with no enabled_at is an enrolment in progress.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))  # sealed (encrypted), see second_factor
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)  # last accepted time step: no replay
 
     institution: Mapped[Institution | None] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -69,3 +75,16 @@ class ConsentRecord(IdMixin, db.Model):
     granted: Mapped[bool] = mapped_column(default=False)
     text_version: Mapped[str] = mapped_column(sa.String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecoveryCode(IdMixin, db.Model):
+    """One single-use recovery code of a user's second factor, stored as its SHA-256
+    (the code has more than 112 random bits, so a fast hash cannot be reversed by guessing:
+    ASVS 5.0 V6.5.2)."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,8 +7,6 @@ Services flush but never commit; the view or CLI command commits once.
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from lms.accounts.models import ROLES, ConsentRecord, User
+from lms.accounts.passwords import MIN_LENGTH, check_new_password
 from lms.core.audit import record
 from lms.core.db import utcnow
 from lms.core.outbox import send_mail
@@ -26,10 +25,11 @@ from lms.core.timeutil import today_kst
 from lms.errors import Conflict, ValidationError
 from lms.extensions import db
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = MIN_LENGTH
 STAFF_ROLES = ("instructor", "ministry", "admin")
 RESET_SALT = "lms.password-reset"
 INVITE_SALT = "lms.invitation"
+CONFIRM_SALT = "lms.email-confirm"
 
 
 # ---------------------------------------------------------------- consent items
@@ -82,12 +82,14 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.execute(select(User).where(User.email == normalise_email(email))).scalar()
 
 
-def validate_password(password: str, confirm: str | None = None) -> None:
-    """Raise ValidationError when a new password is too short or does not match its confirmation."""
-    if not password or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(_l("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH))
-    if confirm is not None and password != confirm:
-        raise ValidationError(_l("비밀번호 확인이 일치하지 않습니다."))
+def validate_password(password: str, confirm: str | None = None, *, user: User | None = None,
+                      email: str | None = None, name: str | None = None) -> None:
+    """Raise ValidationError when a new password breaks the policy (8 to 128 characters,
+    not common, not the account's e-mail or name; see lms.accounts.passwords) or does
+    not match its confirmation. ``user`` supplies the e-mail and name when given."""
+    if user is not None:
+        email, name = email or user.email, name or user.name
+    check_new_password(password, confirm, email=email, name=name)
 
 
 def create_user(email: str, name: str, role: str = "trainee", password: str | None = None,
@@ -110,7 +112,7 @@ def create_user(email: str, name: str, role: str = "trainee", password: str | No
                 institution_id=getattr(institution, "id", institution),
                 company_id=getattr(company, "id", company), locale="ko", session_version=1, active=True)
     if password is not None:
-        validate_password(password)
+        validate_password(password, email=email, name=name)
         user.set_password(password)
     db.session.add(user)
     try:
@@ -138,20 +140,67 @@ def record_consents(user: User, answers: dict[str, bool]) -> list[ConsentRecord]
 
 def register_trainee(*, name: str, email: str, password: str, confirm: str | None = None,
                      birth_date: date | None = None, company_name: str | None = None,
-                     consents: dict[str, bool]) -> User:
+                     consents: dict[str, bool]) -> User | None:
     """Self-registration of a trainee: required consents must be given; optional
-    ones are stored as answered (unchecked = not granted)."""
+    ones are stored as answered (unchecked = not granted).
+
+    The answer never tells whether the address already has an account (ASVS 5.0
+    V6.3.8): a new account is created pending and mailed a confirmation link
+    (returned); for a known address the owner is mailed a notice instead and None
+    is returned, after the same password-hashing work. Raises ValidationError for
+    missing consents or a password that breaks the policy."""
     missing = [i for i in CONSENT_ITEMS if i.required and not consents.get(i.key)]
     if missing:
         raise ValidationError(_l("필수 동의 항목에 모두 동의해야 가입할 수 있습니다."))
-    validate_password(password, confirm)
+    validate_password(password, confirm, email=email, name=name)
     from lms.orgs.services import find_or_create_company
 
-    if get_user_by_email(email) is not None:  # before creating a company for nothing
-        raise Conflict(_l("이미 가입된 이메일입니다."))
-    company = find_or_create_company(company_name) if company_name else None
-    user = create_user(email, name, "trainee", password, company=company, birth_date=birth_date)
-    record_consents(user, consents)
+    existing = get_user_by_email(email)
+    if existing is None:
+        company = find_or_create_company(company_name) if company_name else None
+        try:
+            user = create_user(email, name, "trainee", password, company=company, birth_date=birth_date)
+        except Conflict:  # another sign-up with this address won the race
+            existing = get_user_by_email(email)
+        else:
+            user.email_confirm_pending = True
+            record_consents(user, consents)
+            _mail_confirmation(user)
+            return user
+    spend_password_check(password)  # the work a new account's hash would have cost
+    from lms.accounts.throttle import notice_mail_allowed
+
+    if existing is not None and notice_mail_allowed(existing.email):
+        _mail_already_registered(existing)
+    return None
+
+
+def _mail_confirmation(user: User) -> None:
+    days = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 86400
+    body = _l("%(name)s님, 안녕하세요.\n\n스마트공장 아카데미 가입 신청을 받았습니다. 아래 링크를 열어 가입을 마쳐 주세요. "
+              "링크는 %(days)d일 동안 유효합니다.\n\n%(link)s\n\n가입을 신청하지 않았다면 이 메일을 무시하셔도 됩니다.\n\n스마트공장 아카데미",
+              name=user.name, days=days,
+              link=_public_url("accounts.confirm_email", token=make_token(user, CONFIRM_SALT)))
+    send_mail(user.email, str(_l("[스마트공장 아카데미] 가입 확인")), str(body), kind="email_confirm")
+
+
+def _mail_already_registered(user: User) -> None:
+    body = _l("%(name)s님, 안녕하세요.\n\n이 주소로 스마트공장 아카데미 가입 신청이 들어왔지만, 이미 가입된 주소입니다. "
+              "본인이라면 로그인해 주세요. 비밀번호가 기억나지 않으면 아래 주소에서 재설정할 수 있습니다.\n\n%(link)s\n\n"
+              "신청하지 않았다면 이 메일을 무시하셔도 됩니다.\n\n스마트공장 아카데미",
+              name=user.name, link=_public_url("accounts.forgot_password"))
+    send_mail(user.email, str(_l("[스마트공장 아카데미] 가입 신청 안내")), str(body), kind="already_registered")
+
+
+def confirm_email(token: str) -> User:
+    """Finish a self-registration from its mailed link; ValidationError when the link
+    is expired, tampered with or already used."""
+    user = user_from_token(token, CONFIRM_SALT, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    if not user.email_confirm_pending:
+        raise ValidationError(_l("이미 가입을 마친 계정입니다. 로그인해 주세요."))
+    user.email_confirm_pending = False
+    record(user, "account.email_confirmed", user)
+    db.session.flush()
     return user
 
 
@@ -180,26 +229,29 @@ def update_optional_consents(user: User, answers: dict[str, bool]) -> None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (the caller shows one generic message)."""
-    user = get_user_by_email(email)
-    if user is None:
-        # Spend comparable time so response timing does not reveal unknown addresses.
-        from werkzeug.security import check_password_hash, generate_password_hash
+    """The active user with these credentials, or None (the caller shows one generic message).
 
-        check_password_hash(_dummy_hash(generate_password_hash), password or "")
+    Every path costs one password hash: an unknown address, an invited account without
+    a password and a deactivated account take as long as a wrong password (ASVS 5.0 V6.3.8)."""
+    user = get_user_by_email(email)
+    if user is None or not user.password_hash:
+        spend_password_check(password)
         return None
-    if not user.active or not user.check_password(password or ""):
+    if not user.check_password(password or "") or not user.active or user.email_confirm_pending:
         return None
     return user
 
 
-_DUMMY: list[str] = []
+def spend_password_check(password: str | None) -> None:
+    """Check ``password`` against a dummy hash: the time of a real check, no result."""
+    from werkzeug.security import check_password_hash, generate_password_hash
 
-
-def _dummy_hash(gen) -> str:
     if not _DUMMY:
-        _DUMMY.append(gen("not-a-real-password"))
-    return _DUMMY[0]
+        _DUMMY.append(generate_password_hash("not-a-real-password"))
+    check_password_hash(_DUMMY[0], password or "")
+
+
+_DUMMY: list[str] = []
 
 
 def mark_login(user: User) -> None:
@@ -219,7 +271,7 @@ def change_password(user: User, current: str, new: str, confirm: str | None = No
     """Change a password after checking the current one; ends all other sessions."""
     if not user.check_password(current or ""):
         raise ValidationError(_l("현재 비밀번호가 올바르지 않습니다."))
-    validate_password(new, confirm)
+    validate_password(new, confirm, user=user)
     user.set_password(new)
     logout_everywhere(user)
 
@@ -320,8 +372,9 @@ def request_password_reset(email: str) -> None:
 def reset_password(token: str, password: str, confirm: str | None = None) -> User:
     """Set a new password from a reset link; the link then stops working and every session ends."""
     user = user_from_token(token, RESET_SALT, current_app.config["PASSWORD_RESET_MAX_AGE"])
-    validate_password(password, confirm)
+    validate_password(password, confirm, user=user)
     user.set_password(password)
+    user.email_confirm_pending = False  # the link proved the mailbox
     logout_everywhere(user)
     record(user, "account.password_reset", user)
     return user
@@ -341,8 +394,9 @@ def send_invitation(user: User) -> str:
 def accept_invitation(token: str, password: str, confirm: str | None = None) -> User:
     """Set the first password of an invited account (or a new one if an admin re-invited)."""
     user = user_from_token(token, INVITE_SALT, current_app.config["INVITATION_MAX_AGE"])
-    validate_password(password, confirm)
+    validate_password(password, confirm, user=user)
     user.set_password(password)
+    user.email_confirm_pending = False
     logout_everywhere(user)
     record(user, "account.invitation_accepted", user)
     return user
@@ -382,6 +436,9 @@ def change_role(actor, user: User, role: str, institution=None) -> None:
     """Change a user's role (audited). Their sessions end so the new rights apply at once."""
     if role not in ROLES:
         raise ValidationError(_l("알 수 없는 역할입니다."))
+    if role == "meister" or user.role == "meister":
+        # A meister has a profile and placements: recruited and deactivated in the meister screens.
+        raise ValidationError(_l("마이스터 계정은 마이스터 관리 화면에서 모집하고 비활성화합니다."))
     if getattr(actor, "id", None) == user.id and role != "admin":
         raise ValidationError(_l("자기 자신의 관리자 권한은 해제할 수 없습니다."))
     if role == "instructor" and institution is None and user.institution_id is None:
@@ -407,82 +464,3 @@ def search_users(q: str | None = None, role: str | None = None):
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     return stmt
-
-
-# ---------------------------------------------------------------- login rate limit
-
-class LoginLimiter:
-    """Counts failed logins per (IP, e-mail) in a sliding window: in-process by
-    default, in Redis when LMS_REDIS_URL is set (shared by every worker)."""
-
-    def __init__(self, max_failures: int = 5, window: int = 15 * 60, name: str = "login"):
-        self.name = name
-        self.max_failures = max_failures
-        self.window = window
-        self._lock = threading.Lock()
-        self._hits: dict[str, list[float]] = {}
-
-    def _key(self, ip: str, email: str) -> str:
-        return f"lms:{self.name}:{ip}:{normalise_email(email)}"
-
-    def _redis(self):
-        url = current_app.config.get("REDIS_URL")
-        if not url:
-            return None
-        import redis
-
-        client = current_app.extensions.get("lms_redis")
-        if client is None:
-            client = current_app.extensions["lms_redis"] = redis.Redis.from_url(url, socket_timeout=1)
-        return client
-
-    def blocked(self, ip: str, email: str) -> bool:
-        if not current_app.config.get("RATELIMIT_ENABLED", True):
-            return False
-        key = self._key(ip, email)
-        r = self._redis()
-        if r is not None:
-            try:
-                return int(r.get(key) or 0) >= self.max_failures
-            except Exception:  # Redis down: fall back to the in-process counter
-                pass
-        now = time.monotonic()
-        with self._lock:
-            hits = [t for t in self._hits.get(key, []) if now - t < self.window]
-            self._hits[key] = hits
-            return len(hits) >= self.max_failures
-
-    def fail(self, ip: str, email: str) -> None:
-        if not current_app.config.get("RATELIMIT_ENABLED", True):
-            return
-        key = self._key(ip, email)
-        r = self._redis()
-        if r is not None:
-            try:
-                pipe = r.pipeline()
-                pipe.incr(key)
-                pipe.expire(key, self.window)
-                pipe.execute()
-                return
-            except Exception:
-                pass
-        with self._lock:
-            self._hits.setdefault(key, []).append(time.monotonic())
-            if len(self._hits) > 10000:  # keep memory bounded under a spray
-                self._hits.clear()
-
-    def reset(self, ip: str, email: str) -> None:
-        key = self._key(ip, email)
-        r = self._redis()
-        if r is not None:
-            try:
-                r.delete(key)
-            except Exception:
-                pass
-        with self._lock:
-            self._hits.pop(key, None)
-
-
-login_limiter = LoginLimiter()
-# Reset mails per (IP, address): stops one visitor from flooding someone's inbox.
-reset_limiter = LoginLimiter(max_failures=5, window=60 * 60, name="reset")

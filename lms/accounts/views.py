@@ -8,12 +8,14 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from lms.accounts import services
-from lms.accounts.forms import (ForgotPasswordForm, LoginForm, PasswordChangeForm, ProfileForm, RegisterForm,
+from lms.accounts import second_factor, services, sessions, throttle
+from lms.accounts.forms import (ConfirmEmailForm, ForgotPasswordForm, LoginForm, PasswordChangeForm, ProfileForm, RegisterForm,
+                                SecondFactorDisableForm,
                                 SetPasswordForm)
 from lms.core import nav
 from lms.core.authz import ROLES, policy
-from lms.errors import Conflict, DomainError, ValidationError
+from lms.core.ratelimit import client_ip
+from lms.errors import DomainError, ValidationError
 from lms.extensions import db
 from lms.orgs.models import Company
 
@@ -50,6 +52,8 @@ def init_app(app) -> None:
 
         refresh()  # same reason: the locale (and its catalogue) is chosen per request
 
+    sessions.init_app(app)  # idle and absolute timeouts, then the second-factor gate
+
     @app.before_request
     def _persist_language_switch():
         # The header's language switch (?lang=) also becomes the saved preference of a
@@ -78,17 +82,12 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _client_ip() -> str:
-    # Behind a proxy, ProxyFix (configured by the deployment) sets remote_addr.
-    return request.remote_addr or "-"
+    return client_ip()
 
 
-def _start_session(user) -> None:
+def _start_session(user, *, second_factor_done: bool = False) -> None:
     """Log ``user`` in on a fresh session (no fixation) that keeps the language choice."""
-    locale = user.locale if user.locale in current_app.config["LANGUAGES"] else None
-    session.clear()
-    login_user(user)
-    if locale:
-        session["locale"] = locale
+    sessions.begin(user, second_factor_done=second_factor_done)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -100,18 +99,19 @@ def login():
     status = 200
     if form.validate_on_submit():
         ip, email = _client_ip(), form.email.data or ""
-        if services.login_limiter.blocked(ip, email):
+        if throttle.login_blocked(ip, email):
+            services.spend_password_check(form.password.data)  # same time as any other answer
             form.form_errors.append(_("로그인 시도가 너무 많습니다. 15분 뒤에 다시 시도해 주세요."))
             status = 429
         else:
             user = services.authenticate(email, form.password.data)
             if user is None:
-                services.login_limiter.fail(ip, email)
+                throttle.login_failed(ip, email)
                 # One message whether the address exists or not.
                 form.form_errors.append(_("이메일 또는 비밀번호가 올바르지 않습니다."))
                 status = 401
             else:
-                services.login_limiter.reset(ip, email)
+                throttle.login_succeeded(ip, email)
                 services.mark_login(user)
                 # A language picked on the login page is the user's latest choice: keep it.
                 chosen = session.get("locale")
@@ -119,6 +119,13 @@ def login():
                     user.locale = chosen
                 db.session.commit()
                 _start_session(user)
+                if second_factor.required_for(user):
+                    # Signed in, but held at code entry or enrolment until the second factor passes.
+                    nxt = safe_next(request.args.get("next"))
+                    if nxt:
+                        session["_next"] = nxt
+                    return redirect(url_for("accounts.second_factor" if second_factor.enrolled(user)
+                                            else "accounts.second_factor_setup"))
                 flash(_("%(name)s님, 환영합니다.", name=user.name), "success")
                 return redirect(safe_next(request.args.get("next")) or home_for(user))
     return render_template("accounts/login.html", form=form), status
@@ -145,20 +152,17 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_trainee(
+            services.register_trainee(
                 name=form.name.data, email=form.email.data, password=form.password.data,
                 confirm=form.confirm.data, birth_date=form.birth_date.data, company_name=form.company.data,
                 consents=form.consent_answers())
-        except Conflict as exc:
-            form.email.errors.append(str(exc.message))
         except ValidationError as exc:
             form.form_errors.append(str(exc.message))
         else:
-            services.mark_login(user)
             db.session.commit()
-            _start_session(user)
-            flash(_("가입을 환영합니다, %(name)s님.", name=user.name), "success")
-            return redirect(home_for(user))
+            # The same answer whether or not the address already had an account.
+            flash(_("가입 신청을 받았습니다. 입력한 주소로 보낸 메일의 링크를 열면 가입이 끝납니다."), "info")
+            return redirect(url_for("accounts.login"))
         db.session.rollback()
     elif request.method == "POST":
         missing = [k for k in services.REQUIRED_CONSENTS if not form.consent_answers()[k]]
@@ -167,6 +171,29 @@ def register():
     companies = db.session.execute(select(Company.name).order_by(Company.name).limit(500)).scalars().all()
     return render_template("accounts/register.html", form=form, items=services.CONSENT_ITEMS,
                            companies=companies), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@policy("public")
+def confirm_email(token: str):
+    """The link of a self-registration: GET shows a button, POST finishes and signs in."""
+    try:
+        services.user_from_token(token, services.CONFIRM_SALT, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    except ValidationError as exc:
+        return render_template("accounts/link_invalid.html", message=str(exc.message), kind="confirm"), 400
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_email(token)
+        except ValidationError as exc:
+            db.session.rollback()
+            return render_template("accounts/link_invalid.html", message=str(exc.message), kind="confirm"), 400
+        services.mark_login(user)
+        db.session.commit()
+        _start_session(user)
+        flash(_("가입을 환영합니다, %(name)s님.", name=user.name), "success")
+        return redirect(home_for(user))
+    return render_template("accounts/confirm_email.html", form=form)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -200,6 +227,7 @@ def profile():
             status = 400
     elif request.method == "POST" and "pw-change_password" in request.form:
         if wform.validate_on_submit():
+            passed = sessions.second_factor_done(user)  # before the session version changes
             try:
                 services.change_password(user, wform.current.data, wform.password.data, wform.confirm.data)
             except DomainError as exc:
@@ -209,14 +237,20 @@ def profile():
             else:
                 db.session.commit()
                 # Other sessions are now invalid; keep this one by logging in with the new version.
-                _start_session(user)
+                _start_session(user, second_factor_done=passed)
                 flash(_("비밀번호를 변경했습니다. 다른 기기에서는 다시 로그인해야 합니다."), "success")
                 return redirect(url_for("accounts.profile"))
         else:
             status = 400
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/profile.html", pform=pform, wform=wform, user=user), status
+    enrolled = second_factor.enrolled(user)
+    return render_template(
+        "accounts/profile.html", pform=pform, wform=wform, user=user,
+        tf_may_enrol=second_factor.may_enrol(user), tf_enrolled=enrolled,
+        tf_codes_left=second_factor.remaining_recovery_codes(user) if enrolled else 0,
+        tf_form=(SecondFactorDisableForm(prefix="tf") if enrolled and user.role not in second_factor.REQUIRED_ROLES
+                 else None)), status
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -225,8 +259,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         ip, email = _client_ip(), form.email.data
-        if not services.reset_limiter.blocked(ip, email):
-            services.reset_limiter.fail(ip, email)  # counts requests, not failures
+        if throttle.reset_mail_allowed(ip, email):  # per address across IPs, per IP across addresses
             services.request_password_reset(email)
             db.session.commit()
         # The same answer whether or not the address is registered.
@@ -273,3 +306,6 @@ def accept_invitation(token: str):
         logout_user()
     return _token_page(token, services.INVITE_SALT, "INVITATION_MAX_AGE", services.accept_invitation,
                        "accounts/invite.html", _("비밀번호를 설정했습니다. 스마트공장 아카데미에 오신 것을 환영합니다."))
+
+
+from lms.accounts import mfa_views  # noqa: E402,F401  (second-factor pages on this blueprint)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
+from lms.admin import complexes
 from lms.admin import forms as F
 from lms.core import nav
 from lms.core.audit import AuditEvent
@@ -23,6 +24,7 @@ from lms.orgs import services as orgs
 from lms.orgs.models import Company, CompanySize, Institution, Region, RootTechnology, SmartFactoryLevel
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+complexes.add_routes(bp)  # 산업단지 screens: /admin/reference/complexes
 nav.register("admin.index", _l("관리"), roles=("admin",), order=95)
 
 PER_PAGE = 25
@@ -88,12 +90,31 @@ ACTION_LABELS = {
     "account.role_change": _l("역할 변경"),
     "account.password_reset": _l("비밀번호 재설정"),
     "account.invitation_accepted": _l("초대 수락"),
+    "account.email_confirmed": _l("가입 메일 확인"),
+    "account.second_factor_enrolled": _l("2단계 인증 등록"),
+    "account.second_factor_disabled": _l("2단계 인증 해제"),
+    "account.second_factor_reset": _l("2단계 인증 초기화"),
+    "account.recovery_code_used": _l("복구 코드 사용"),
     "reference.update": _l("기준 정보 수정"),
     "reference.create": _l("기준 정보 추가"),
     "institution.create": _l("기관 추가"),
     "institution.update": _l("기관 수정"),
     "company.create": _l("회사 추가"),
     "company.update": _l("회사 수정"),
+    "complex.create": _l("산업단지 추가"),
+    "meister.recruit": _l("마이스터 등록"),
+    "meister.update": _l("마이스터 프로필 수정"),
+    "meister.approve": _l("마이스터 승인"),
+    "meister.deactivate": _l("마이스터 비활성화"),
+    "placement.create": _l("파견 등록"),
+    "placement.close": _l("파견 종료"),
+    "placement.contact": _l("파견 기업 담당자 변경"),
+    "placement.cancel": _l("파견 취소"),
+    "visit.create": _l("방문 기록"),
+    "visit.confirm_request": _l("방문 확인 요청"),
+    "visit.confirm": _l("방문 확인 (기업)"),
+    "visit.dispute": _l("방문 이의 제기 (기업)"),
+    "complex.update": _l("산업단지 수정"),
     "analytics.export": _l("통계 내보내기"),
     "analytics.report": _l("월간 보고서 생성"),
     "attendance.record": _l("출결 기록"),
@@ -104,6 +125,10 @@ ACTION_LABELS = {
     "certificate.superseded": _l("수료증 대체"),
     "institution.certificate_assets": _l("기관 직인·로고 변경"),
     "roster.import": _l("명단 가져오기"),
+    "cohort.invite": _l("기수 참여 요청 발송"),
+    "cohort.invitation_skipped": _l("기수 참여 요청 보내지 않음(훈련생 계정 아님)"),
+    "cohort.invitation_accepted": _l("기수 참여 수락"),
+    "cohort.invitation_declined": _l("기수 참여 거절"),
     "session.cancel": _l("실습 세션 취소"),
     "signoff.create": _l("실습 평가"),
     "signoff.correct": _l("실습 평가 정정"),
@@ -408,9 +433,11 @@ def _company_form(obj=None):
     form.region_code.choices = _ref_choices(Region, blank)
     form.root_technology_code.choices = _ref_choices(RootTechnology, blank)
     form.smart_factory_level_code.choices = _ref_choices(SmartFactoryLevel, blank)
+    form.industrial_complex_id.choices = [("", blank)] + [(str(i), n) for i, n in orgs.complex_choices()]
     if request.method == "GET" and obj is not None:
         for k in ("size_code", "region_code", "root_technology_code", "smart_factory_level_code"):
             getattr(form, k).data = getattr(obj, k) or ""
+        form.industrial_complex_id.data = str(obj.industrial_complex_id or "")
     return form
 
 
@@ -475,3 +502,4 @@ def audit():
     actors = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(actor_ids))).scalars()} \
         if actor_ids else {}
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions, actors=actors)
+

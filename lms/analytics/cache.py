@@ -16,8 +16,8 @@ the cache on).
 """
 from __future__ import annotations
 
+import json
 import logging
-import pickle
 import threading
 import time
 from typing import Any, Callable
@@ -81,9 +81,10 @@ def get(key: str):
     if r is not None:
         try:
             raw = r.get(full)
-            return pickle.loads(raw) if raw is not None else None
-        except Exception:
-            pass
+            # JSON, not pickle: a value read back from Redis can never run code.
+            return json.loads(raw) if raw is not None else None
+        except Exception:  # Redis down or a value it cannot hold: use this process's copy
+            log.warning("analytics cache: Redis read failed, using the in-process cache")
     hit = _local.get(full)
     if hit and hit[0] > time.monotonic():
         return hit[1]
@@ -95,10 +96,10 @@ def put(key: str, value, ttl: float) -> None:
     r = _redis()
     if r is not None:
         try:
-            r.setex(full, max(int(ttl), 1), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            r.setex(full, max(int(ttl), 1), json.dumps(value, separators=(",", ":"), allow_nan=False))
             return
-        except Exception:
-            pass
+        except Exception:  # Redis down, or not JSON (never for the cached figures and HTML)
+            log.warning("analytics cache: Redis write failed, keeping the value in-process")
     with _lock:
         now = time.monotonic()
         for k in [k for k, (exp, _) in _local.items() if exp <= now]:
@@ -114,7 +115,7 @@ def cached(key: str, ttl: float, compute: Callable[[], Any]):
     return value
 
 
-# In-process holder of the loaded base frames (never pickled to Redis: too big).
+# In-process holder of the loaded base frames (never sent to Redis: too big).
 _base_holder: dict[str, Any] = {}
 
 

@@ -7,209 +7,52 @@ practice. ``compute(filters, base, target)`` then filters and evaluates every
 figure "as of" the filter's end, so one loaded base serves every filter and the
 monthly report of any past month.
 
-Counting rule: figures count distinct **people** (a trainee with two enrollments
-in a group counts once), because the privacy rule is about people.
+Definitions (one set, used by every card, table, chart and funnel stage):
 
-Region rule: the 시·도 of the trainee's employer (Company.region_code), because
-the programme measures where operators work; trainees without an employer fall
-back to the region of the institution running their programme, else "미상".
-
-Sponsor class rule: the sponsor firm of the enrollment (Enrollment.sponsor_company_id);
-self-funded enrollments fall back to the trainee's employer.
+- **Who is counted**: trainee accounts (role ``trainee``) only; staff who enrol in a
+  course for a look are not trainees. A record counts once its moment has come:
+  an account created, an enrollment made, a completion or a certificate dated
+  after the evaluation instant ``t`` (the end of the period, or now) does not
+  count yet. (The demo seed with ``--today now`` dates records up to 18:00 KST of
+  the day; the benchmark's SQL yardstick applies the same "up to now" rule.)
+- **Population** of a filter: trainees registered by ``t`` (and, with a period,
+  registered within it: a period selects the people who joined in those
+  months), in the chosen region. With a programme-type, institution, course or
+  cohort filter the population is narrowed to the people with at least one
+  matching enrollment; every figure then describes those people and those
+  enrollments. Hence registered >= enrolled >= ... on every filter.
+- **Counting rule**: figures count distinct **people** (a trainee with two
+  enrollments in a group counts once), because the privacy rule is about people.
+- **Region rule** (a property of the person, so a region's parts never exceed it):
+  the 시·도 of the trainee's employer (Company.region_code); trainees without an
+  employer fall back to the region of the institution running their earliest
+  institution-run enrollment, else "미상".
+- **Funnel**: each person's furthest stage over the filter's enrollments
+  (enrolled, theory passed, practical passed, certificate issued, certificate
+  valid); a stage counts everyone who reached it *or a later one*, so no stage
+  exceeds the one before it.
+- **Sponsor class rule**: the sponsor firm of the enrollment (Enrollment.sponsor_company_id);
+  self-funded enrollments fall back to the trainee's employer.
+- **Smart-lab table**: ended, not-cancelled sessions held by ``t`` (and within the
+  period); region and institution filters select labs by their site and operator;
+  programme-type, cohort and course filters count the bookings, attendance and
+  sign-offs of matching enrollments, and a session counts when such an enrollment
+  used it (booked, attended or was signed off).
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
 
-from lms.analytics import queries
+from lms.analytics.base import UNKNOWN, Base, _lookup, load_base  # noqa: F401  (load_base: public entry point)
 from lms.analytics.filters import Filters
 from lms.analytics.specs import HEATMAP_MONTHS
 
 DAY = 86400.0
 MONTH = 30.4375 * DAY
 KST_OFFSET = 9 * 3600
-UNKNOWN = "?"
-
-
-@dataclass
-class Base:
-    """Everything loaded from the database, enriched; shared by every filter."""
-
-    enr: pd.DataFrame
-    users: pd.DataFrame
-    certs: pd.DataFrame
-    labs: pd.DataFrame
-    dims: dict
-    load_seconds: float = 0.0
-    prep_seconds: float = 0.0
-    loaded_at: float = field(default_factory=time.time)
-
-
-def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, value: str, default):
-    """Vectorised dictionary lookup (``keys`` -> ``table[value]``) with a default for
-    a missing key or a missing value; the first row wins for a duplicated key.
-
-    Positions come from a hash index on the (small) table, and the missing-value
-    test runs on the table, not on the few hundred thousand looked-up values
-    (``Series.map`` plus ``notna`` on object arrays cost ~0.1 s per dashboard)."""
-    if table.empty:
-        return pd.Series(default, index=keys.index)
-    index = pd.Index(table[key].to_numpy())
-    values = table[value].to_numpy()
-    if not index.is_unique:
-        first = ~index.duplicated()
-        index, values = index[first], values[first]
-    pos = index.get_indexer(keys.to_numpy())
-    bad = pos < 0
-    na = pd.isna(values)
-    if na.any():
-        bad |= na[np.where(bad, 0, pos)]
-    if default is None or isinstance(default, str) or values.dtype == object:
-        values = values.astype(object)
-    out = values[np.where(bad, 0, pos)]
-    if bad.any():
-        out = out.copy() if out.base is not None else out
-        if out.dtype != object and not isinstance(default, (int, float, np.number)):
-            out = out.astype(object)
-        out[bad] = default
-    return pd.Series(out, index=keys.index)
-
-
-def _attach(enr: pd.DataFrame, table: pd.DataFrame, key: str) -> None:
-    """Left join of a table with unique ``key`` onto ``enr`` in place (NaN where
-    absent): a hash lookup per column instead of ``DataFrame.merge``, which copies
-    and re-consolidates the whole enrollments frame each time (~0.15 s)."""
-    pos = pd.Index(table[key].to_numpy()).get_indexer(enr[key].to_numpy())
-    hit = pos >= 0
-    for col in table.columns:
-        if col == key:
-            continue
-        out = np.full(len(enr), np.nan)
-        out[hit] = table[col].to_numpy()[pos[hit]]
-        enr[col] = out
-
-
-def _run_loaders(loaders: dict) -> dict:
-    """Run the SQL loaders.
-
-    Outside tests they run in parallel threads, each on its own pooled DBAPI
-    connection. On PostgreSQL the server's scans and GROUP BYs (other processes)
-    overlap with each other and with this process's unpacking. On SQLite the
-    work runs in this process, but each big loader is one aggregate statement
-    (see ``queries._sqlite_hex``) executed inside a single ``sqlite3_step`` call,
-    during which the sqlite3 module releases the GIL, so two statements use two
-    cores. (Threads that fetched row by row only added GIL hand-offs.) The
-    SQLite threads read on raw connections in autocommit mode: WAL readers never
-    block each other, whereas the ``BEGIN IMMEDIATE`` that lms.core.db issues for
-    SQLAlchemy transactions would serialise them. Tests (one rolled-back
-    transaction), in-memory SQLite and ``ANALYTICS_PARALLEL_LOAD = 0`` read
-    sequentially on the session's connection.
-    """
-    from flask import current_app
-
-    from lms.extensions import db
-
-    flag = str(current_app.config.get("ANALYTICS_PARALLEL_LOAD", "1")).lower() not in ("0", "false", "no", "off")
-    in_memory = db.engine.dialect.name == "sqlite" and (db.engine.url.database or ":memory:") in (":memory:", "")
-    parallel = flag and not current_app.testing and not in_memory
-    if not parallel:
-        return {name: fn() for name, fn in loaders.items()}
-    from concurrent.futures import ThreadPoolExecutor
-
-    app = current_app._get_current_object()
-
-    def run(fn):
-        with app.app_context():
-            raw = db.engine.raw_connection()
-            token = queries._conn.set(raw.dbapi_connection)
-            try:
-                return fn()
-            finally:
-                queries._conn.reset(token)
-                raw.close()  # back to the pool (which rolls back: the SET LOCAL ends there)
-
-    # SQLite: one thread per core (its work runs in this process); PostgreSQL: a
-    # third thread keeps a server process busy while this one unpacks a result.
-    workers = 3 if db.engine.dialect.name == "postgresql" else 2
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(run, fn) for name, fn in loaders.items()}
-        return {name: f.result() for name, f in futures.items()}
-
-
-def load_base() -> Base:
-    """Load and enrich the base frames (the only database work of the engine)."""
-    from lms.extensions import db
-
-    db.session.flush()  # rows are read on the session's connection, past the ORM's autoflush
-    t0 = time.perf_counter()
-    # Longest first, so the parallel threads finish together.
-    loaders = {"theory": queries.load_theory, "enr": queries.load_enrollments, "labs": queries.load_labs,
-               "certs": queries.load_certificates, "practicals": queries.load_practicals,
-               "users": queries.load_trainees, "needs": queries.load_module_needs, "dims": queries.load_dimensions}
-    frames = _run_loaders(loaders)
-    enr, users, certs, theory = frames["enr"], frames["users"], frames["certs"], frames["theory"]
-    practicals, needs, labs, dims = frames["practicals"], frames["needs"], frames["labs"], frames["dims"]
-    t1 = time.perf_counter()
-
-    # Enrollment id order, whatever order the database returned (PostgreSQL's
-    # synchronised sequential scans start mid-table when scans overlap): group
-    # order of ties in the breakdowns (and of by_kind) follows first appearance.
-    ids = enr["enrollment_id"].to_numpy()
-    if len(ids) and not (ids[1:] >= ids[:-1]).all():
-        enr = enr.take(np.argsort(ids, kind="stable")).reset_index(drop=True)
-
-    companies = dims["companies"]
-    programmes = dims["programmes"]
-    institutions = dims["institutions"]
-
-    users["region_code"] = _lookup(users["company_id"], companies, "company_id", "region_code", None)
-
-    enr["kind"] = pd.Categorical(_lookup(enr["programme_id"], programmes, "programme_id", "kind", "online"),
-                                 categories=["contract", "smart_lab", "online"])
-    enr["institution_id"] = _lookup(enr["programme_id"], programmes, "programme_id", "institution_id", -1).astype("int32")
-    employer = _lookup(enr["user_id"], users, "user_id", "company_id", -1).astype("int32")
-    region = _lookup(employer, companies, "company_id", "region_code", None)
-    inst_region = _lookup(enr["institution_id"], institutions, "institution_id", "region_code", None)
-    enr["region_code"] = pd.Categorical(region.fillna(inst_region).fillna(UNKNOWN))
-    sponsor = enr["sponsor_id"].where(enr["sponsor_id"] >= 0, employer)
-    enr["tech_code"] = pd.Categorical(_lookup(sponsor, companies, "company_id", "tech_code", None).fillna(UNKNOWN))
-    enr["size_code"] = pd.Categorical(_lookup(sponsor, companies, "company_id", "size_code", None).fillna(UNKNOWN))
-
-    # Theory passed: every active lesson and quiz completed; a completed
-    # enrollment has passed theory by definition (completion requires it).
-    # One row per course / per enrollment in each table (grouped in SQL).
-    _attach(enr, needs, "course_id")
-    _attach(enr, theory, "enrollment_id")
-    _attach(enr, practicals, "enrollment_id")
-    for c in ("theory_need", "practical_need", "theory_done", "practical_done"):
-        enr[c] = enr[c].fillna(0).astype("int32")
-    theory_at = np.where(enr["theory_need"] == 0, enr["enrolled_at"],
-                         np.where(enr["theory_done"] >= enr["theory_need"], enr["theory_at"], np.nan))
-    theory_at = np.fmin(theory_at, enr["completed_at"].to_numpy())
-    prac_at = np.where(enr["practical_need"] == 0, theory_at,
-                       np.where(enr["practical_done"] >= enr["practical_need"],
-                                np.fmax(enr["practical_at"].to_numpy(), theory_at), np.nan))
-    # fmax ignores NaN: practical passed before theory still needs theory.
-    prac_at = np.where(np.isnan(theory_at), np.nan, prac_at)
-    prac_at = np.fmin(prac_at, enr["completed_at"].to_numpy())
-    enr["theory_at"] = theory_at
-    enr["practical_at"] = prac_at
-    enr = enr.drop(columns=["theory_done", "practical_done", "theory_need", "practical_need"])
-
-    # The first certificate of each enrollment (renewals/reissues point back via supersedes_id).
-    if not certs.empty:
-        first = certs.groupby("enrollment_id", sort=False)["issued_at"].min()
-        enr["cert_at"] = enr["enrollment_id"].map(first)
-    else:
-        enr["cert_at"] = np.nan
-    t2 = time.perf_counter()
-    return Base(enr=enr, users=users, certs=certs, labs=labs, dims=dims,
-                load_seconds=t1 - t0, prep_seconds=t2 - t1)
 
 
 # --------------------------------------------------------------------------- compute
@@ -239,12 +82,19 @@ def _month_labels(epochs) -> pd.Series:
     return pd.Series(labels[inv])
 
 
+def _enrollment_filtered(f: Filters) -> bool:
+    """Whether ``f`` narrows the population to people with matching enrollments."""
+    return bool(f.kind or f.institution_id or f.course_id or f.cohort_ids is not None)
+
+
 def filter_enrollments(base: Base, f: Filters, t: float) -> pd.DataFrame:
+    """The filter's enrollments: made by ``t`` by people of the population (module docstring)."""
     e = base.enr
     m = e["enrolled_at"].to_numpy() <= t
+    m &= e["created_at"].to_numpy() <= t
     t0 = _ts(f.start_instant())
     if t0 is not None:
-        m &= e["enrolled_at"].to_numpy() >= t0
+        m &= e["created_at"].to_numpy() >= t0
     if f.region:
         m &= (e["region_code"] == f.region).to_numpy()
     if f.kind:
@@ -258,6 +108,20 @@ def filter_enrollments(base: Base, f: Filters, t: float) -> pd.DataFrame:
     return e[m]
 
 
+def population(base: Base, f: Filters, e: pd.DataFrame, t: float) -> pd.DataFrame:
+    """The trainees the figures of ``f`` describe (rows of ``base.users``)."""
+    users = base.users
+    um = (users["created_at"] <= t).to_numpy()
+    t0 = _ts(f.start_instant())
+    if t0 is not None:
+        um &= (users["created_at"] >= t0).to_numpy()
+    if f.region:
+        um &= (users["region_code"] == f.region).to_numpy()
+    if _enrollment_filtered(f):
+        um &= users["user_id"].isin(e["user_id"].unique()).to_numpy()
+    return users[um]
+
+
 def valid_certificates(certs: pd.DataFrame, t: float) -> pd.DataFrame:
     """Certificates valid at ``t``: issued, not revoked, not expired, not superseded."""
     ok = certs["issued_at"] <= t
@@ -268,27 +132,42 @@ def valid_certificates(certs: pd.DataFrame, t: float) -> pd.DataFrame:
 
 def headline(base: Base, f: Filters, e: pd.DataFrame, t: float, target: dict) -> dict:
     """The headline figures (raw numbers; suppression happens in privacy)."""
-    users = base.users
-    if f.cohort_ids is not None:
-        users = users[users["user_id"].isin(e["user_id"].unique())]
-    else:
-        um = users["created_at"] <= t
-        t0 = _ts(f.start_instant())
-        if t0 is not None:
-            um &= users["created_at"] >= t0
-        if f.region:
-            um &= users["region_code"] == f.region
-        users = users[um]
+    users = population(base, f, e, t)
     active = users["last_active_at"].between(t - 30 * DAY, t).sum()
     certs = base.certs[base.certs["enrollment_id"].isin(e["enrollment_id"])]
     valid = valid_certificates(certs, t)
     n_valid = int(valid["user_id"].nunique())
     new90 = certs[(certs["supersedes_id"] < 0) & (certs["issued_at"] > t - 90 * DAY) & (certs["issued_at"] <= t)]
     n_new90 = int(new90["user_id"].nunique())
-    pace = n_new90 / 90.0
     goal = int(target["count"])
+    head = {
+        "registered": int(len(users)),
+        "active30": int(active),
+        "enrolled": int(e["user_id"].nunique()),
+        "completed": int(e.loc[e["completed_at"] <= t, "user_id"].nunique()),
+        "certified_valid": n_valid,
+        "target": goal,
+        "target_date": target["date"].isoformat(),
+        "new_90d": n_new90,
+        "as_of": datetime.fromtimestamp(t, tz=timezone.utc).isoformat(),
+    }
+    if target.get("national", True):
+        head.update(pace_figures(n_valid, n_new90, goal, target["date"], t))
+    else:  # the national target means nothing for a subset or one instructor's cohorts
+        head.update(target=None, target_date=None, progress_pct=None, projected_date=None, on_track=False,
+                    needed_per_day=None, pace_per_day=round(n_new90 / 90.0, 2))
+    return head
+
+
+def pace_figures(n_valid: int, n_new90: int, goal: int, target_date, t: float) -> dict:
+    """Progress towards the target from two counts (people): progress in percent,
+    the pace of the last 90 days (people/day), the projected date at that pace
+    (ISO date or None), whether that is on time, and the pace still needed
+    (people/day, None when the date has passed). The privacy layer calls it again
+    with the published (rounded) counts, so no derived figure is finer than they are."""
+    pace = n_new90 / 90.0
     remaining = max(goal - n_valid, 0)
-    target_ts = datetime.combine(target["date"], datetime.min.time(), tzinfo=timezone.utc).timestamp()
+    target_ts = datetime.combine(target_date, datetime.min.time(), tzinfo=timezone.utc).timestamp()
     days_left = (target_ts - t) / DAY
     projected = None
     if remaining == 0:
@@ -297,43 +176,59 @@ def headline(base: Base, f: Filters, e: pd.DataFrame, t: float, target: dict) ->
         projected = datetime.fromtimestamp(t + remaining / pace * DAY, tz=timezone.utc).date().isoformat()
     needed = remaining / days_left if days_left > 0 else None
     return {
-        "registered": int(len(users)),
-        "active30": int(active),
-        "enrolled": int(e["user_id"].nunique()),
-        "completed": int(e.loc[e["completed_at"] <= t, "user_id"].nunique()),
-        "certified_valid": n_valid,
-        "target": goal,
-        "target_date": target["date"].isoformat(),
         "progress_pct": round(100.0 * n_valid / goal, 2) if goal else None,
-        "new_90d": n_new90,
         "pace_per_day": round(pace, 2),
         "projected_date": projected,
-        "on_track": bool(projected is not None and projected <= target["date"].isoformat()),
+        "on_track": bool(projected is not None and projected <= target_date.isoformat()),
         "needed_per_day": round(needed, 2) if needed is not None else None,
-        "as_of": datetime.fromtimestamp(t, tz=timezone.utc).isoformat(),
     }
 
 
+def target_line(target: dict, months: list[int]) -> np.ndarray:
+    """The national target at the end of each Korean month (month index since 1970-01):
+    a straight line from ``baseline`` people at ``start`` to ``count`` at ``date``,
+    NaN before the start month, ``count`` after the target date."""
+    start = target.get("start") or date(1970, 1, 1)
+    baseline = int(target.get("baseline") or 0)
+    goal, end = int(target["count"]), target["date"]
+    span = max((end - start).days, 1)
+    out = np.full(len(months), np.nan)
+    start_index = (start.year - 1970) * 12 + start.month - 1
+    for i, m in enumerate(months):
+        if m < start_index:
+            continue
+        y, mo = 1970 + (m + 1) // 12, (m + 1) % 12 + 1
+        month_end = date(y, mo, 1) - timedelta(days=1)
+        frac = min(max((month_end - start).days / span, 0.0), 1.0)
+        out[i] = round(baseline + (goal - baseline) * frac)
+    return out
+
+
 def cumulative(base: Base, e: pd.DataFrame, t: float, target: dict) -> pd.DataFrame:
-    """Cumulative certified people by Korean month (first certificate) and the target line.
-    A revoked certificate never counted (it should not have been issued); an expired
-    one did count: the person was certified then."""
+    """Cumulative certified people by Korean month (first certificate) and, for the
+    national view only (``target["national"]``), the target line from the programme's
+    start and baseline (:func:`target_line`); the series then starts at the
+    programme's start. A revoked certificate never counted (it should not have been
+    issued); an expired one did count: the person was certified then."""
     c = base.certs
     certs = c[c["enrollment_id"].isin(e["enrollment_id"]) & (c["issued_at"] <= t)
               & (c["revoked_at"].isna() | (c["revoked_at"] > t))]
-    if certs.empty:
+    national = target.get("national", True)
+    end = int(_month_index(np.array([t]))[0])
+    if certs.empty and not national:
         return pd.DataFrame({"label": [], "certified": [], "target_line": []})
     first = certs.groupby("user_id", sort=False)["issued_at"].min()
     months = _month_index(first.to_numpy())
-    start = int(months.min())
-    end = max(int(_month_index(np.array([t]))[0]), start)
+    start = int(months.min()) if len(months) else end
+    if national and target.get("start"):
+        s0 = target["start"]
+        start = min(start, (s0.year - 1970) * 12 + s0.month - 1)
+    end = max(end, start)
     counts = np.cumsum(np.bincount(months - start, minlength=end - start + 1)[: end - start + 1])
-    goal = int(target["date"].year - 1970) * 12 + target["date"].month - 1
-    total_months = max(goal - start, 1)
-    steps = np.arange(end - start + 1, dtype=float)
-    line = np.minimum(np.round(target["count"] * steps / total_months), target["count"])
-    labels = [_month_label(m) for m in range(start, end + 1)]
-    return pd.DataFrame({"label": labels, "certified": counts, "target_line": line.astype("int64")})
+    index = list(range(start, end + 1))
+    line = target_line(target, index) if national else np.full(len(index), np.nan)
+    labels = [_month_label(m) for m in index]
+    return pd.DataFrame({"label": labels, "certified": counts.astype("int64"), "target_line": line})
 
 
 def _people_by(e: pd.DataFrame, key: str, t: float, valid_enr: np.ndarray, certified=None) -> pd.DataFrame:
@@ -409,17 +304,20 @@ def breakdowns(base: Base, e: pd.DataFrame, t: float, labels: dict) -> dict[str,
 
 
 def funnel(base: Base, e: pd.DataFrame, t: float, registered: int, labels: dict) -> pd.DataFrame:
+    """People per stage; a stage counts everyone who reached it or a later one
+    (each person's furthest stage over the filter's enrollments), so the stages
+    are nested by construction."""
     certs = base.certs[base.certs["enrollment_id"].isin(e["enrollment_id"])]
-    issued = certs[certs["issued_at"] <= t]
-    valid = valid_certificates(certs, t)
-    counts = [
-        registered,
-        e["user_id"].nunique(),
-        e.loc[e["theory_at"] <= t, "user_id"].nunique(),
-        e.loc[e["practical_at"] <= t, "user_id"].nunique(),
-        issued["user_id"].nunique(),
-        valid["user_id"].nunique(),
-    ]
+    enr_ids = e["enrollment_id"].to_numpy()
+    issued = np.isin(enr_ids, certs.loc[certs["issued_at"] <= t, "enrollment_id"].to_numpy())
+    valid = np.isin(enr_ids, valid_certificates(certs, t)["enrollment_id"].to_numpy())
+    level = np.ones(len(e), dtype=np.int8)
+    level = np.where(e["theory_at"].to_numpy() <= t, 2, level)
+    level = np.where(e["practical_at"].to_numpy() <= t, 3, level)
+    level = np.where(issued, 4, level)
+    level = np.where(valid, 5, level)
+    furthest = pd.Series(level).groupby(e["user_id"].to_numpy(), sort=False).max().to_numpy()
+    counts = [registered] + [int((furthest >= k).sum()) for k in range(1, 6)]
     first = counts[0]
     df = pd.DataFrame({"key": ["registered", "enrolled", "theory", "practical", "certified", "valid"],
                        "label": labels["funnel"], "people": counts})
@@ -485,11 +383,14 @@ def cohorts(base: Base, e: pd.DataFrame, t: float) -> dict[str, pd.DataFrame]:
         pname = _lookup(coh["programme_id"], base.dims["programmes"], "programme_id", "programme_name", "")
         names = pd.Series((pname + " " + coh["cohort_label"]).to_numpy(), index=coh["cohort_id"].astype(str).to_numpy())
         h.insert(1, "label", h["key"].map(names).fillna(h["key"]))
-        out["cohort_contract"] = h.sort_values("label").reset_index(drop=True)
+        # Chronological (first intake of each cohort), so "the most recent" is the tail.
+        h["_start"] = start.reindex(h["key"].astype(start.index.dtype)).to_numpy()
+        out["cohort_contract"] = h.sort_values(["_start", "label"], kind="stable").drop(columns="_start").reset_index(drop=True)
     return out
 
 
 def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
+    """Smart-lab operations per lab for ``f`` (see "Smart-lab table" in the module docstring)."""
     lab = base.labs
     day_t = np.floor((t + KST_OFFSET) / DAY)
     m = lab["day"].to_numpy() <= day_t
@@ -500,7 +401,12 @@ def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
         m &= (lab["course_id"] == f.course_id).to_numpy()
     if f.cohort_ids is not None:
         m &= lab["cohort_id"].isin(f.cohort_ids).to_numpy()
+    if f.kind:
+        kind = _lookup(lab["programme_id"], base.dims["programmes"], "programme_id", "kind", "online")
+        m &= (kind == f.kind).to_numpy()
     lab = lab[m]
+    if f.kind or f.cohort_ids is not None:  # sessions these enrollments used
+        lab = lab[(lab["booked"] + lab["attended"] + lab["signoffs"]) > 0]
     dims = base.dims["labs"]
     if f.region or f.institution_id:
         keep = dims
@@ -510,7 +416,17 @@ def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
         if f.institution_id:
             keep = keep[keep["institution_id"] == f.institution_id]
         lab = lab[lab["lab_id"].isin(keep["lab_id"])]
-    g = lab.groupby("lab_id")[["sessions", "seats", "booked", "attended", "excused", "noshow", "signoffs", "passed"]].sum().reset_index()
+    # Rows are sorted by session (queries.load_labs): a session's first row carries its seats.
+    ids = lab["session_id"].to_numpy()
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]
+    codes, uniques = pd.factorize(lab["lab_id"].to_numpy(), sort=True)
+    n = len(uniques)
+    g = pd.DataFrame({"lab_id": np.asarray(uniques, dtype=np.int64),
+                      "sessions": np.bincount(codes[first], minlength=n),
+                      "seats": np.bincount(codes[first], weights=lab["seats"].to_numpy()[first], minlength=n).astype(np.int64)})
+    for c in ("booked", "attended", "excused", "noshow", "signoffs", "passed"):
+        g[c] = np.bincount(codes, weights=lab[c].to_numpy(), minlength=n).astype(np.int64)
     g["label"] = _lookup(g["lab_id"], dims, "lab_id", "lab_name", "?")
     g["_expected"] = g["booked"] - g["excused"]
     g["attendance_rate"] = g["attended"] / g["_expected"].where(g["_expected"] > 0)
@@ -525,6 +441,7 @@ def labs(base: Base, f: Filters, t: float) -> pd.DataFrame:
 def compute(base: Base, f: Filters, target: dict, labels: dict, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for ``f`` (raw numbers in DataFrames)."""
     t = f.evaluation_instant(now).timestamp()
+    target = dict(target, national=f.is_national())
     e = filter_enrollments(base, f, t)
     head = headline(base, f, e, t, target)
     tables = {"cumulative": cumulative(base, e, t, target)}

@@ -26,7 +26,8 @@ def describe_filters(filters: Filters) -> str:
 
     parts = []
     if filters.date_from or filters.date_to:
-        parts.append(_("기간: %(a)s ~ %(b)s", a=filters.date_from or "", b=filters.date_to or ""))
+        month = lambda d: d.strftime("%Y-%m") if d else ""  # noqa: E731  (periods are whole months)
+        parts.append(_("기간: %(a)s ~ %(b)s", a=month(filters.date_from), b=month(filters.date_to)))
     if filters.region:
         region = db.session.get(Region, filters.region)
         parts.append(_("지역: %(r)s", r=region.name_ko if region else filters.region))
@@ -44,7 +45,13 @@ def describe_filters(filters: Filters) -> str:
 
 
 def suppression_rule() -> str:
-    return _("5명 미만으로 집계된 칸은 '<5'로 표시하고, 합계에서 빼서 역산할 수 없도록 다음으로 작은 칸도 'x'로 가렸습니다.")
+    """The published rule of :mod:`lms.analytics.privacy`, in the user's language."""
+    return _("개인을 알아볼 수 없도록 모든 인원 수는 5의 배수로 반올림해 보여 주고(5명 미만은 '<5'), 비율·달성률·속도는 반올림한 인원으로 계산합니다. 기간은 월 단위로만 고를 수 있어, 어느 두 화면의 수치를 빼 보아도 한 사람의 변화는 드러나지 않습니다(차이는 늘 5의 배수). 중앙값은 10명 이상일 때만 주 단위로 보여 줍니다.")
+
+
+def definitions_note() -> str:
+    """How the filters select people (engine docstring), in the user's language."""
+    return _("기간 필터는 그 달들에 가입한 훈련생을 고르고, 그들이 기간 말까지 한 일을 셉니다. 지역은 훈련생 소속 기업의 시·도입니다. 사업 유형·기관·과정 필터를 고르면 해당 수강 신청이 있는 훈련생만 모든 지표에 셉니다. 퍼널의 각 단계는 그 단계 이상에 이른 사람 수입니다.")
 
 
 def format_cell(value, kind: str):

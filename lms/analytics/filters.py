@@ -1,7 +1,9 @@
 """The filters a dashboard view is computed for, parsed from and written back to the URL.
 
 Filters combine (AND). They live in the query string so a view can be shared by
-copying its address. ``cohort_ids`` is never taken from the URL: it is set by
+copying its address. The period is chosen by whole Korean months (``from=2026-01``,
+``to=2026-06``): a day in the URL (``to=2026-10-20``) is widened to its month, so two
+views never differ by one day (the privacy rule, :mod:`lms.analytics.privacy`). ``cohort_ids`` is never taken from the URL: it is set by
 the instructor view to scope the analytics to the instructor's own cohorts.
 """
 from __future__ import annotations
@@ -16,8 +18,8 @@ from lms.labs.models import PROGRAMME_KINDS  # the one list of programme types
 
 @dataclass(frozen=True)
 class Filters:
-    date_from: date | None = None  # enrollments made on/after this KST day
-    date_to: date | None = None  # ... and on/before this KST day; states are evaluated at its end
+    date_from: date | None = None  # people registered on/after this KST day (first of a month from the URL)
+    date_to: date | None = None  # ... and by this KST day (last of a month); states are evaluated at its end
     region: str | None = None  # 시·도 code
     kind: str | None = None  # contract | smart_lab | online
     institution_id: int | None = None
@@ -29,11 +31,16 @@ class Filters:
     def from_args(cls, args) -> "Filters":
         """Parse ``request.args``; anything malformed is ignored rather than failing the page."""
 
-        def _date(name):
+        def _month(name, last: bool):
+            raw = (args.get(name) or "").strip()
             try:
-                return date.fromisoformat((args.get(name) or "").strip()) if args.get(name) else None
-            except ValueError:
+                y, m = (int(x) for x in raw.split("-")[:2])
+                first = date(y, m, 1)
+            except (TypeError, ValueError):
                 return None
+            if not 1900 <= y <= 2999:  # nothing to count outside; keeps date arithmetic in range
+                return None
+            return month_end(first) if last else first
 
         def _int(name):
             try:
@@ -43,7 +50,7 @@ class Filters:
 
         kind = args.get("kind") or None
         region = (args.get("region") or "").strip()[:8] or None
-        return cls(date_from=_date("from"), date_to=_date("to"), region=region,
+        return cls(date_from=_month("from", False), date_to=_month("to", True), region=region,
                    kind=kind if kind in PROGRAMME_KINDS else None,
                    institution_id=_int("institution"), course_id=_int("course"))
 
@@ -51,9 +58,9 @@ class Filters:
         """The query-string form (only what is set), for links and exports."""
         out = {}
         if self.date_from:
-            out["from"] = self.date_from.isoformat()
+            out["from"] = self.date_from.strftime("%Y-%m")
         if self.date_to:
-            out["to"] = self.date_to.isoformat()
+            out["to"] = self.date_to.strftime("%Y-%m")
         if self.region:
             out["region"] = self.region
         if self.kind:
@@ -83,6 +90,12 @@ class Filters:
             return None
         return datetime.combine(self.date_from, time.min, tzinfo=KST).astimezone(timezone.utc)
 
+    def is_national(self) -> bool:
+        """Whether the view is the whole programme (the national target applies): no
+        subset filter and no instructor scope; an end month or ``as_of`` only moves time."""
+        return not (self.date_from or self.region or self.kind or self.institution_id or self.course_id
+                    or self.cohort_ids is not None)
+
     def is_empty(self) -> bool:
         return not self.to_args() and self.cohort_ids is None and self.as_of is None
 
@@ -97,3 +110,9 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     start = datetime(y, m, 1, tzinfo=KST)
     end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=KST)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)

@@ -11,12 +11,18 @@ from lms.extensions import db
 
 
 class Target(IdMixin, db.Model):
+    """The national target: ``target_count`` people certified by ``target_date``,
+    counted from ``baseline_count`` at ``programme_start`` (the target line runs
+    between those two points; admins set all four)."""
+
     __tablename__ = "targets"
 
     label_ko: Mapped[str] = mapped_column(sa.String(200), default="스마트공장 운영인력 10만명 양성")
     label_en: Mapped[str] = mapped_column(sa.String(200), default="100,000 smart-factory operators")
     target_count: Mapped[int] = mapped_column(default=100_000)
     target_date: Mapped[date] = mapped_column(sa.Date)
+    programme_start: Mapped[date | None] = mapped_column(sa.Date)  # None: the default start (services)
+    baseline_count: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 

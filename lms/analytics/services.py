@@ -18,6 +18,7 @@ from lms.extensions import db
 
 DEFAULT_TARGET = 100_000
 DEFAULT_TARGET_DATE = date(2027, 12, 31)
+DEFAULT_PROGRAMME_START = date(2018, 12, 1)  # the 100,000-operator goal was set in December 2018
 RESULT_TTL = 120  # seconds a finished dashboard is reused without a data change
 BASE_TTL = 300  # seconds the loaded base frames are reused without a data change
 COMPARED_KEYS = ("registered", "enrolled", "completed", "certified_valid")
@@ -33,28 +34,43 @@ def get_target() -> Target:
     return target
 
 
-def update_target(count: int, target_date: date, actor) -> Target:
-    """Change the national target (admins). Audited."""
+def update_target(count: int, target_date: date, actor, *, programme_start: date | None = None,
+                  baseline: int | None = None) -> Target:
+    """Change the national target (admins): ``count`` people by ``target_date``,
+    counted from ``baseline`` people at ``programme_start`` (both kept when None).
+    Raises ValidationError when the count is not positive, the baseline is negative
+    or not below the count, or the start is not before the target date. Audited."""
     if count is None or count <= 0:
         raise ValidationError(_("목표 인원은 1명 이상이어야 합니다."))
     if target_date is None:
         raise ValidationError(_("목표 일자를 입력해 주세요."))
     target = get_target()
-    before = {"count": target.target_count, "date": target.target_date.isoformat()}
+    start = programme_start or target.programme_start or DEFAULT_PROGRAMME_START
+    base_count = target.baseline_count if baseline is None else baseline
+    if base_count < 0 or base_count >= count:
+        raise ValidationError(_("기준 인원은 0명 이상, 목표 인원보다 적어야 합니다."))
+    if start >= target_date:
+        raise ValidationError(_("사업 시작일은 목표 일자보다 앞서야 합니다."))
+    before = {"count": target.target_count, "date": target.target_date.isoformat(),
+              "start": (target.programme_start or DEFAULT_PROGRAMME_START).isoformat(), "baseline": target.baseline_count}
     target.target_count = count
     target.target_date = target_date
+    target.programme_start = start
+    target.baseline_count = base_count
     target.updated_at = utcnow()
     target.updated_by_id = getattr(actor, "id", None)
     db.session.flush()
     record(actor, "analytics.target.update", target, before=before,
-           after={"count": count, "date": target_date.isoformat()})
+           after={"count": count, "date": target_date.isoformat(), "start": start.isoformat(), "baseline": base_count})
     cache.bump()
     return target
 
 
 def _target_dict() -> dict:
+    """The target as the engine takes it: count, date, start, baseline."""
     t = get_target()
-    return {"count": t.target_count, "date": t.target_date}
+    return {"count": t.target_count, "date": t.target_date, "start": t.programme_start or DEFAULT_PROGRAMME_START,
+            "baseline": t.baseline_count or 0}
 
 
 def get_base():
@@ -145,8 +161,14 @@ def month_report_data(month: str) -> tuple[dict, ClosedMonth | None]:
     return compute_raw(month_filters(month)), None
 
 
-def closed_month_changes(limit: int = 6) -> list[dict]:
-    """For the latest closed months: headline figures that differ now from the frozen ones."""
+def closed_month_changes(limit: int = 6, *, exact: bool = False) -> list[dict]:
+    """For the latest closed months: headline figures that differ now from the frozen ones.
+
+    Unless ``exact`` (admins, who correct the records), frozen and current figures
+    are compared and shown as published (rounded, :mod:`lms.analytics.privacy`):
+    a correction of one person must not show through the comparison either."""
+    from lms.analytics.privacy import round_count
+
     rows = db.session.execute(sa.select(ClosedMonth).order_by(ClosedMonth.month.desc()).limit(limit)).scalars().all()
     out = []
     for closed in rows:
@@ -156,6 +178,8 @@ def closed_month_changes(limit: int = 6) -> list[dict]:
         for key in COMPARED_KEYS:
             frozen = closed.figures.get("headline", {}).get(key)
             current = now_raw["headline"].get(key)
+            if not exact:
+                frozen, current = round_count(frozen), round_count(current)
             if frozen != current:
                 changes.append({"key": key, "frozen": frozen, "current": current})
         out.append({"month": closed.month, "closed_at": closed.closed_at, "changes": changes,

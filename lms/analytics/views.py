@@ -31,7 +31,9 @@ def _filter_form(filters: Filters) -> FilterForm:
     from lms.catalog.models import Course
     from lms.orgs.models import Institution, Region
 
-    form = FilterForm(request.args)
+    from werkzeug.datastructures import MultiDict
+
+    form = FilterForm(MultiDict(filters.to_args()))  # what is applied: months, known values only
     every = [("", _("전체"))]
     today = today_kst()
     regions = db.session.execute(sa.select(Region).order_by(Region.code)).scalars().all()
@@ -92,20 +94,21 @@ def _sections(ctx: dict) -> Markup:
 
     key = f"html:{ctx['audience']}:{get_locale()}:{ctx['filters'].cache_key()}"
     ttl = current_app.config.get("ANALYTICS_CACHE_TTL", services.RESULT_TTL)
-    return Markup(cache.cached(key, ttl, lambda: render_template("analytics/_sections.html", **ctx)))
+    return Markup(cache.cached(key, ttl, lambda: render_template("analytics/_sections.html", **ctx)))  # nosec B704 # autoescaped Jinja output; the Redis copy is HMAC-signed (cache.py)
 
 
 def _context(filters: Filters, data: dict, *, audience: str) -> dict:
     from datetime import datetime
 
-    from lms.analytics import charts
+    from lms.analytics import charts, exports
     from lms.core.timeutil import to_kst
 
     as_of = to_kst(datetime.fromisoformat(data["headline"]["as_of"])).strftime("%Y-%m-%d %H:%M")
     return dict(filters=filters, data=data, head=data["headline"], specs=TABLES, breakdowns=BREAKDOWNS,
                 args=filters.to_args(), fmt_cell=fmt_cell, sort_key=sort_key, heat_style=heat_style,
                 charts=charts, audience=audience, kinds=kind_labels(), column=column, pairs=pairs,
-                as_of_kst=as_of, last_month=_last_month())
+                as_of_kst=as_of, last_month=_last_month(), privacy_rule=exports.suppression_rule(),
+                definitions_note=exports.definitions_note())
 
 
 @bp.get("/ministry")
@@ -114,12 +117,14 @@ def dashboard():
     filters = Filters.from_args(request.args)
     data = services.dashboard(filters, suppress=True)
     ctx = _context(filters, data, audience="ministry")
-    ctx.update(form=_filter_form(filters), closed=services.closed_month_changes(),
+    ctx.update(form=_filter_form(filters), closed=services.closed_month_changes(exact=current_user.role == "admin"),
                export_endpoint="analytics.export")
     ctx["sections_html"] = _sections(ctx)
     if current_user.role == "admin":
         target = services.get_target()
-        ctx["target_form"] = TargetForm(data={"target_count": target.target_count, "target_date": target.target_date})
+        ctx["target_form"] = TargetForm(data={"target_count": target.target_count, "target_date": target.target_date,
+                                              "programme_start": target.programme_start or services.DEFAULT_PROGRAMME_START,
+                                              "baseline_count": target.baseline_count or 0})
         ctx["close_form"] = CloseMonthForm()
     db.session.commit()  # the default Target row, if it was just created
     return render_template("analytics/dashboard.html", **ctx)
@@ -166,14 +171,15 @@ def target():
     form = TargetForm()
     if form.validate_on_submit():
         try:
-            services.update_target(form.target_count.data, form.target_date.data, current_user)
+            services.update_target(form.target_count.data, form.target_date.data, current_user,
+                                   programme_start=form.programme_start.data, baseline=form.baseline_count.data)
             db.session.commit()
             flash(_("목표를 저장했습니다."), "success")
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
     else:
-        flash(_("목표 인원과 일자를 확인해 주세요."), "error")
+        flash(_("목표 인원, 일자, 사업 시작일과 기준 인원을 확인해 주세요."), "error")
     return redirect(url_for("analytics.dashboard"))
 
 

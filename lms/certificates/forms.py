@@ -7,13 +7,15 @@ from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from lms.core.validators import no_rrn
+
 
 class VerifyForm(FlaskForm):
     number = StringField(_l("수료증 번호"), validators=[DataRequired(), Regexp(r"^\s*\d{4}-\d{6}\s*$",
-                         message=_l("번호는 2026-000123 형식으로 입력해 주세요."))],
+                         message=_l("번호는 2026-000123 형식으로 입력해 주세요.")), no_rrn],
                          description=_l("예: 2026-000123"))
     birth_date = DateField(_l("생년월일"), validators=[Optional()])
-    name = StringField(_l("성명"), validators=[Optional(), Length(max=64)],
+    name = StringField(_l("성명"), validators=[Optional(), Length(max=64), no_rrn],
                        description=_l("생년월일 또는 성명 중 하나를 입력해 주세요."))
 
 
@@ -23,13 +25,13 @@ class VerifyPdfForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("취소 사유"), validators=[DataRequired(message=_l("취소 사유를 입력해 주세요.")),
-                                                      Length(max=1000)])
+                                                      Length(max=1000), no_rrn])
 
 
 class ReissueForm(FlaskForm):
-    name = StringField(_l("정정할 성명"), validators=[Optional(), Length(max=64)])
+    name = StringField(_l("정정할 성명"), validators=[Optional(), Length(max=64), no_rrn])
     reason = TextAreaField(_l("재발급 사유"), validators=[DataRequired(message=_l("재발급 사유를 입력해 주세요.")),
-                                                       Length(max=1000)])
+                                                       Length(max=1000), no_rrn])
 
 
 class ExpiringForm(FlaskForm):
@@ -42,5 +44,5 @@ class ExpiringForm(FlaskForm):
 class InstitutionAssetsForm(FlaskForm):
     seal = FileField(_l("직인 이미지 (PNG/JPEG, 1MB 이하)"), render_kw={"accept": "image/png,image/jpeg"})
     logo = FileField(_l("로고 이미지 (PNG/JPEG, 1MB 이하)"), render_kw={"accept": "image/png,image/jpeg"})
-    head_name_ko = StringField(_l("기관장 성명 (한국어)"), validators=[Optional(), Length(max=64)])
-    head_name_en = StringField(_l("기관장 성명 (영어)"), validators=[Optional(), Length(max=64)])
+    head_name_ko = StringField(_l("기관장 성명 (한국어)"), validators=[Optional(), Length(max=64), no_rrn])
+    head_name_en = StringField(_l("기관장 성명 (영어)"), validators=[Optional(), Length(max=64), no_rrn])

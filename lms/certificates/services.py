@@ -26,6 +26,7 @@ from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.timeutil import add_months_kst, kst_date, kst_day_end, kst_day_start, to_kst
 from lms.core.timeutil import today_kst as _today_kst
+from lms.core.validators import check_no_rrn
 from lms.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lms.extensions import db
 
@@ -453,6 +454,7 @@ def revoke(cert: Certificate, actor, reason: str, *, check: bool = True) -> Cert
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("취소 사유를 입력해 주세요."))
+    check_no_rrn(reason)
     if cert.revoked_at is not None:
         raise Conflict(_("이미 취소된 수료증입니다."))
     cert.revoked_at = utcnow()
@@ -471,6 +473,7 @@ def reissue(cert: Certificate, actor, *, name: str | None = None, reason: str = 
     """
     if not can_revoke(actor, cert):
         raise PermissionDenied(_("이 수료증을 재발급할 권한이 없습니다."))
+    check_no_rrn(name, reason)
     if cert.revoked_at is not None:
         raise Conflict(_("취소된 수료증은 재발급할 수 없습니다."))
     # Lock the old certificate so two re-issues of it cannot both succeed.

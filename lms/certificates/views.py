@@ -24,6 +24,7 @@ from lms.certificates.forms import (ExpiringForm, InstitutionAssetsForm, Reissue
 from lms.certificates.models import Certificate
 from lms.core import nav
 from lms.core.authz import policy
+from lms.core.validators import first_error
 from lms.errors import DomainError
 from lms.extensions import db
 
@@ -224,7 +225,7 @@ def revoke(number: str):
     cert = _cert_for(number, can=services.can_manage)
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash(_("취소 사유를 입력해 주세요."), "error")
+        flash(first_error(form) or _("취소 사유를 입력해 주세요."), "error")
         return redirect(url_for("certificates.detail", number=number))
     try:
         services.revoke(cert, current_user, form.reason.data)
@@ -245,7 +246,7 @@ def reissue(number: str):
     cert = _cert_for(number, can=services.can_manage)
     form = ReissueForm()
     if not form.validate_on_submit():
-        flash(_("재발급 사유를 입력해 주세요."), "error")
+        flash(first_error(form) or _("재발급 사유를 입력해 주세요."), "error")
         return redirect(url_for("certificates.detail", number=number))
     try:
         new = services.reissue(cert, current_user, name=form.name.data, reason=form.reason.data)

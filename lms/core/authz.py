@@ -14,7 +14,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
-ROLES = ("trainee", "instructor", "ministry", "admin")
+ROLES = ("trainee", "instructor", "ministry", "admin", "meister")
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 
@@ -25,6 +25,7 @@ _ROLE_LABELS = {
     "instructor": lazy_gettext("교강사"),
     "ministry": lazy_gettext("정부 담당자"),
     "admin": lazy_gettext("관리자"),
+    "meister": lazy_gettext("마이스터"),
 }
 
 

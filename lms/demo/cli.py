@@ -34,7 +34,7 @@ def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, today: str |
     from lms.accounts.models import User
     from lms.core.timeutil import to_kst
     from lms.core.db import utcnow
-    from lms.demo.seed import DEMO_PASSWORD, TODAY, NoCourses, seed_demo
+    from lms.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, TODAY, NoCourses, seed_demo
     from lms.errors import Conflict
 
     if today is None:
@@ -69,4 +69,5 @@ def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, today: str |
     click.echo(f"데모 데이터 생성 완료: 훈련생 {trainees:,}명, 행 {report.total_rows:,}개, "
                f"{report.seconds:.1f}초 ({rate:,.0f} 행/초), seed={seed}")
     click.echo(f"데모 계정 (비밀번호 {DEMO_PASSWORD}): trainee@demo.kr, instructor@demo.kr, "
-               "ministry@demo.kr, admin@demo.kr")
+               "ministry@demo.kr, admin@demo.kr, meister@demo.kr")
+    click.echo(f"ministry@/admin@demo.kr 2단계 인증 TOTP 설정 키 (데모 전용): {DEMO_TOTP_SECRET}")

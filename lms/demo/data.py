@@ -68,23 +68,25 @@ KSIC_CODES: tuple[tuple[str, str | None, float], ...] = (
 SIZE_WEIGHTS = (("micro", 20), ("small", 45), ("medium", 25), ("midsize", 10))
 LEVEL_WEIGHTS = (("none", 30), ("basic", 40), ("intermediate1", 20), ("intermediate2", 8), ("advanced", 2))
 
-# Region code -> (weight of firms there, industrial complexes (산단) as (name, designated smart complex)).
-REGIONS: dict[str, tuple[float, tuple[tuple[str, bool], ...]]] = {
-    "48": (16, (("창원국가산업단지", True), ("김해골든루트일반산업단지", False), ("진주상평일반산업단지", False))),
-    "41": (22, (("반월시화국가산업단지", True), ("시흥스마트허브", True), ("평택포승국가산업단지", False))),
-    "26": (8, (("녹산국가산업단지", True), ("신평장림일반산업단지", False))),
-    "27": (7, (("성서일반산업단지", True), ("달성일반산업단지", False))),
-    "47": (8, (("구미국가산업단지", True), ("포항철강일반산업단지", False))),
-    "31": (6, (("울산미포국가산업단지", True), ("온산국가산업단지", False))),
-    "28": (6, (("남동국가산업단지", True), ("인천서부일반산업단지", False))),
-    "44": (6, (("아산국가산업단지", False), ("천안제3일반산업단지", False))),
-    "43": (5, (("오송생명과학단지", False), ("청주일반산업단지", False))),
-    "30": (3, (("대전일반산업단지", False),)),
-    "29": (3, (("광주첨단과학산업단지", True), ("하남일반산업단지", False))),
-    "46": (3, (("여수국가산업단지", True), ("대불국가산업단지", True))),
-    "52": (3, (("익산국가산업단지", True), ("전주과학산업단지", False))),
-    "51": (2, (("원주문막일반산업단지", False),)),
-    "11": (2, (("서울디지털국가산업단지", False),)),
+# Region code -> (weight of firms there, industrial complexes (산단) firms sit in). Names that are in
+# lms/orgs/data/industrial_complexes.csv use that reference row (and its smart-complex designation); the
+# others are demo-only complexes the seed adds as general, not designated (see lms/demo/meisters.py).
+REGIONS: dict[str, tuple[float, tuple[str, ...]]] = {
+    "48": (16, ("창원국가산업단지", "김해골든루트일반산업단지", "진주상평일반산업단지")),
+    "41": (22, ("반월·시화국가산업단지", "반월·시화국가산업단지", "평택포승국가산업단지")),
+    "26": (8, ("신평·장림일반산업단지", "녹산국가산업단지")),
+    "27": (7, ("성서일반산업단지", "달성일반산업단지")),
+    "47": (8, ("구미국가산업단지", "포항철강일반산업단지")),
+    "31": (6, ("울산미포국가산업단지", "온산국가산업단지")),
+    "28": (6, ("남동국가산업단지", "한국수출국가산업단지 (인천 부평·주안)", "인천서부일반산업단지")),
+    "44": (6, ("아산국가산업단지", "천안제3일반산업단지")),
+    "43": (5, ("오송생명과학단지", "청주일반산업단지")),
+    "30": (3, ("대전일반산업단지",)),
+    "29": (3, ("광주첨단과학국가산업단지", "하남일반산업단지")),
+    "46": (3, ("여수국가산업단지", "광양국가산업단지")),
+    "52": (3, ("익산국가산업단지", "전주과학산업단지")),
+    "51": (2, ("원주문막일반산업단지",)),
+    "11": (2, ("서울디지털국가산업단지",)),
 }
 
 # Universities running the smart-factory contract departments (programme.md).

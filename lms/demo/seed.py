@@ -50,6 +50,7 @@ from werkzeug.security import generate_password_hash
 
 from lms.core.ratio import meets_percent, percent_floor
 from lms.demo import data as D
+from lms.demo.meisters import demo_complex_ids, seed_meisters
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 
@@ -59,6 +60,11 @@ UTC = timezone.utc
 DEMO_PASSWORD = "demo1234!"
 DEMO_EMAILS = {"trainee": "trainee@demo.kr", "instructor": "instructor@demo.kr",
                "ministry": "ministry@demo.kr", "admin": "admin@demo.kr"}
+# Ministry and admin accounts need a second factor. The two demo ones (and only they, only
+# in this demo seed) come enrolled with this published TOTP secret so that anyone can try
+# them: add it to an authenticator app, or print a code with
+# ``python -c "import pyotp; print(pyotp.TOTP('SMARTFACTORYDEMOSMARTFACTORYDEMO').now())"``.
+DEMO_TOTP_SECRET = "SMARTFACTORYDEMOSMARTFACTORYDEMO"
 FIRST_YEAR = 2019
 # Share of trainees who register in each year: the programme grew until 2025.
 YEAR_WEIGHTS = {2019: 4, 2020: 6, 2021: 9, 2022: 12, 2023: 14, 2024: 17, 2025: 20, 2026: 18}
@@ -201,7 +207,7 @@ def _write_rows(table: sa.Table, rows: list[dict]) -> None:
                 for t in tuples(rows):
                     copy.write_row(t)
         return
-    sql = f'INSERT INTO "{table.name}" ({collist}) VALUES ({", ".join("?" for _ in names)})'
+    sql = f'INSERT INTO "{table.name}" ({collist}) VALUES ({", ".join("?" for _ in names)})'  # nosec B608 # table and column names from the SQLAlchemy metadata, values bound
     cur = raw.cursor()
     try:
         for i in range(0, len(rows), INSERT_BATCH * 4):
@@ -322,6 +328,7 @@ class _Seeder:
             self.flush()
             self.log(f"trainees {done}/{self.n}: {time.perf_counter() - started:.1f}s")
 
+        self.enrol_demo_second_factor()
         self.ensure_demo_instructor_sessions()
         self.ensure_booking_states()
         self.flush()
@@ -329,10 +336,19 @@ class _Seeder:
         self.write_certificates()
         self.write_target()
         self.flush()
+        seed_meisters(self, _write_rows)
         self.fix_sequences()
         report = SeedReport(counts=dict(self.counts), seconds=time.perf_counter() - started,
                             trainees=self.n, seed=self.seed)
         return report
+
+    def enrol_demo_second_factor(self) -> None:
+        """The demo ministry and admin accounts come with DEMO_TOTP_SECRET enrolled."""
+        from lms.accounts.models import User
+        from lms.accounts.second_factor import seal
+
+        db.session.execute(sa.update(User).where(User.id.in_([self.admin["id"], self.ministry["id"]]))
+                           .values(totp_secret=seal(DEMO_TOTP_SECRET), totp_enabled_at=self.now))
 
     def existing_trainee_offset(self) -> int:
         from lms.accounts.models import User
@@ -419,6 +435,7 @@ class _Seeder:
         sizes = _Weighted(D.SIZE_WEIGHTS)
         levels = _Weighted(D.LEVEL_WEIGHTS)
         regions = _Weighted([(code, spec[0]) for code, spec in D.REGIONS.items()])
+        complex_ids = demo_complex_ids()
         self.companies: list[dict] = []
         for _ in range(count):
             for attempt in range(50):
@@ -449,12 +466,12 @@ class _Seeder:
             code, root = ksic.pick(rng)
             region = regions.pick(rng)
             complexes = D.REGIONS[region][1]
-            complex_name, smart = (None, False) if rng.random() < 0.3 else rng.choice(complexes)
+            complex_name = None if rng.random() < 0.3 else rng.choice(complexes)
             ts = self.rand_dt(_kst(date(2018, 12, 20)), _kst(date(2026, 6, 30)))
             row = self.add("companies", dict(
                 id=self.nid("companies"), name=name, business_number=number, ksic_code=code,
-                size_code=sizes.pick(rng), region_code=region, industrial_complex=complex_name,
-                is_smart_complex=smart, root_technology_code=root,
+                size_code=sizes.pick(rng), region_code=region, industrial_complex_id=complex_ids.get(complex_name),
+                root_technology_code=root,
                 smart_factory_level_code=levels.pick(rng), cuts_working_hours=rng.random() < 0.25,
                 is_root_industry=root is not None, created_at=ts, updated_at=ts))
             self.companies.append(row)
@@ -1190,7 +1207,7 @@ class _Seeder:
             if "id" not in table.c or name not in self.next_id:
                 continue
             db.session.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # nosec B608 # table names from the metadata
                 f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
 
 

@@ -10,6 +10,8 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core.validators import no_rrn
+
 
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes (usable on a phone, unlike <select multiple>)."""
@@ -19,8 +21,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ProgrammeForm(FlaskForm):
-    name_ko = StringField(_l("프로그램 이름"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("영문 이름"), validators=[Optional(), Length(max=200)])
+    name_ko = StringField(_l("프로그램 이름"), validators=[DataRequired(), Length(max=200), no_rrn])
+    name_en = StringField(_l("영문 이름"), validators=[Optional(), Length(max=200), no_rrn])
     institution_id = SelectField(_l("운영 기관"), coerce=int, validators=[DataRequired()])
     kind = SelectField(_l("유형"), validators=[DataRequired()])
     contract_type = SelectField(_l("계약 유형(계약학과만)"), validators=[Optional()])
@@ -31,7 +33,7 @@ class ProgrammeForm(FlaskForm):
 
 class CohortForm(FlaskForm):
     programme_id = SelectField(_l("프로그램"), coerce=int, validators=[DataRequired()])
-    label = StringField(_l("기수 이름"), validators=[DataRequired(), Length(max=64)],
+    label = StringField(_l("기수 이름"), validators=[DataRequired(), Length(max=64), no_rrn],
                         description=_l("예: 2026-1기"))
     intake_year = IntegerField(_l("입학년도"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
     term = SelectField(_l("학기"), coerce=int, choices=[(1, _l("1학기")), (2, _l("2학기"))])
@@ -42,23 +44,23 @@ class CohortForm(FlaskForm):
 
 
 class LabForm(FlaskForm):
-    name_ko = StringField(_l("스마트랩 이름"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("영문 이름"), validators=[Optional(), Length(max=200)])
+    name_ko = StringField(_l("스마트랩 이름"), validators=[DataRequired(), Length(max=200), no_rrn])
+    name_en = StringField(_l("영문 이름"), validators=[Optional(), Length(max=200), no_rrn])
     institution_id = SelectField(_l("운영 기관"), coerce=int, validators=[DataRequired()])
     programme_id = SelectField(_l("프로그램"), coerce=int, validators=[Optional()])
     region_code = SelectField(_l("지역"), validators=[Optional()])
-    address = StringField(_l("주소"), validators=[Optional(), Length(max=255)])
+    address = StringField(_l("주소"), validators=[Optional(), Length(max=255), no_rrn])
     instructor_ids = MultiCheckboxField(_l("교강사"), coerce=int, validators=[Optional()])
 
 
 class RoomForm(FlaskForm):
-    name_ko = StringField(_l("실습실 이름"), validators=[DataRequired(), Length(max=128)])
+    name_ko = StringField(_l("실습실 이름"), validators=[DataRequired(), Length(max=128), no_rrn])
     seats = IntegerField(_l("좌석 수"), default=20, validators=[DataRequired(), NumberRange(min=1, max=500)])
 
 
 class EquipmentForm(FlaskForm):
     kind = SelectField(_l("장비 종류"), validators=[DataRequired()])
-    name = StringField(_l("장비 이름"), validators=[Optional(), Length(max=128)])
+    name = StringField(_l("장비 이름"), validators=[Optional(), Length(max=128), no_rrn])
     quantity = IntegerField(_l("수량"), default=1, validators=[DataRequired(), NumberRange(min=1, max=1000)])
     room_id = SelectField(_l("실습실"), coerce=int, validators=[Optional()])
 
@@ -92,7 +94,7 @@ class _SignoffBase(FlaskForm):
                                                   AnyOf(("passed", "failed"),
                                                         message=_l("종합 판정(합격/불합격)을 골라 주세요."))])
     assessed_on = DateField(_l("평가일"), validators=[InputRequired(_l("평가일을 입력해 주세요."))])
-    note = TextAreaField(_l("메모"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("메모"), validators=[Optional(), Length(max=2000), no_rrn])
     supersedes_id = IntegerField(validators=[Optional()])
 
     item_ids: tuple[str, ...] = ()
@@ -140,6 +142,6 @@ def signoff_form(checklist: list[dict], **kwargs) -> _SignoffBase:
         attrs[f"passed_{item_id}"] = RadioField(_l("판정"), choices=[("1", _l("통과")), ("0", _l("미통과"))],
                                                 default=None, validate_choice=False,
                                                 validators=[Optional()])
-        attrs[f"comment_{item_id}"] = StringField(_l("의견"), validators=[Optional(), Length(max=500)])
+        attrs[f"comment_{item_id}"] = StringField(_l("의견"), validators=[Optional(), Length(max=500), no_rrn])
     form_cls = type("SignoffForm", (_SignoffBase,), attrs)
     return form_cls(**kwargs)

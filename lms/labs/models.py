@@ -237,3 +237,28 @@ class PracticalSignoff(IdMixin, db.Model):
     module = relationship("Module")
     assessor = relationship("User")
     supersedes = relationship("PracticalSignoff", remote_side="PracticalSignoff.id")
+
+
+class CohortInvitation(IdMixin, db.Model):
+    """An existing account that belongs elsewhere, invited onto a cohort by a roster
+    import. The person joins only by accepting (lms.labs.invitations); until then the
+    cohort's staff see nothing of them. Single use: ``answered_at`` is set once, with
+    ``accepted`` True or False. The mailed link carries a signed, expiring token whose
+    secret is stored only as its SHA-256 digest."""
+
+    __tablename__ = "cohort_invitations"
+
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    sponsor_company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"))
+    student_number: Mapped[str | None] = mapped_column(sa.String(32))
+    secret_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted: Mapped[bool | None] = mapped_column()
+
+    cohort = relationship("Cohort")
+    user = relationship("User", foreign_keys=[user_id])
+    sponsor = relationship("Company")

@@ -5,20 +5,20 @@ file is parsed into a preview (rows to create / update / skip and every error by
 row and column) and stored server-side under a random token; confirming re-reads
 the stored file and imports every row or none. Trainees are matched by email, so
 the same file uploaded twice changes nothing. New trainees get no password but an
-invitation link by mail.
+invitation link by mail. Existing accounts are added directly only when they are
+this institution's own trainees; any other existing account is only invited
+(lms.labs.invitations) and joins when its owner accepts. The preview shows
+"초대" alike for an address without an account and for one that belongs
+elsewhere, so it never tells whether an address has an account or its role.
 
 Export: the roster and the attendance sheet as XLSX or CSV (UTF-8 with BOM),
 formula-looking cells neutralised by lms.core.tabular.
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -26,13 +26,20 @@ from sqlalchemy import func, select
 
 from lms.core.audit import record
 from lms.core.outbox import send_mail
+from lms.core.tabular import ReadLimits, TableReadError, read_table
 from lms.core.timeutil import today_kst
-from lms.core.tabular import TableReadError, read_table
-from lms.errors import ImportRejected, NotFound, ValidationError
+from lms.core.validators import RRN_MESSAGE, contains_rrn
+from lms.errors import ImportRejected, ValidationError
 from lms.extensions import db
 from lms.labs.models import Cohort, CohortMember
+# Re-exported: the roster views and tests reach the upload store and the exports through this module.
+from lms.labs.roster_export import attendance_table, roster_table  # noqa: F401
+from lms.labs.roster_store import discard_upload, load_upload, store_upload  # noqa: F401
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024  # default of ROSTER_MAX_BYTES
+INVITED = ("create", "invite")  # what the preview shows as "초대"
+PREVIEW_ROWS = 100  # rows listed on the preview page (the counts cover all)
+PREVIEW_ERRORS = 200  # errors listed on the preview page (the total is always shown)
 COLUMN_ALIASES = {
     "name": ("이름", "성명", "name"),
     "email": ("이메일", "이메일 주소", "e-mail", "email", "전자우편"),
@@ -45,7 +52,6 @@ COLUMN_LABELS = {"name": "이름", "email": "이메일", "birth_date": "생년�
                  "sponsor": "소속회사/후원기업", "student_number": "학번"}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^0\d{1,2}-?\d{3,4}-?\d{4}$")
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 @dataclass
@@ -57,7 +63,7 @@ class RosterRow:
     phone: str | None = None
     sponsor: str | None = None
     student_number: str | None = None
-    action: str = "create"  # create | update | skip
+    action: str = "create"  # create | invite | update | skip ("create" and "invite" look the same to users)
     changes: list[str] = field(default_factory=list)
 
 
@@ -70,11 +76,38 @@ class RosterPreview:
     token: str | None = None
 
     def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
+        """Rows with this action; "invite" counts every row shown as "초대" (new and
+        existing-elsewhere accounts alike), "create" only those an import will create."""
+        actions = INVITED if action == "invite" else (action,)
+        return sum(1 for r in self.rows if r.action in actions)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def sample(self) -> list[RosterRow]:
+        """The first PREVIEW_ROWS rows: what the preview page lists."""
+        return self.rows[:PREVIEW_ROWS]
+
+    @property
+    def shown_errors(self) -> list[tuple]:
+        """The first PREVIEW_ERRORS errors: what the preview page lists."""
+        return self.errors[:PREVIEW_ERRORS]
+
+
+def max_bytes() -> int:
+    """The largest roster upload accepted, in bytes (setting ROSTER_MAX_BYTES)."""
+    return int(current_app.config.get("ROSTER_MAX_BYTES", MAX_BYTES))
+
+
+def read_limits() -> ReadLimits:
+    """The reading limits from the settings ROSTER_MAX_ROWS, ROSTER_MAX_CELL_CHARS and
+    ROSTER_MAX_UNCOMPRESSED_BYTES (environment overrides arrive as text, hence int())."""
+    cfg, d = current_app.config, ReadLimits()
+    return ReadLimits(max_rows=int(cfg.get("ROSTER_MAX_ROWS", d.max_rows)),
+                      max_cell_chars=int(cfg.get("ROSTER_MAX_CELL_CHARS", d.max_cell_chars)),
+                      max_uncompressed_bytes=int(cfg.get("ROSTER_MAX_UNCOMPRESSED_BYTES", d.max_uncompressed_bytes)))
 
 
 def _parse_date(value: str) -> date:
@@ -107,16 +140,18 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
     from lms.orgs.models import Company
 
     preview = RosterPreview(filename=filename, rows=[], errors=[])
-    if len(data) > MAX_BYTES:
-        preview.errors.append((None, None, _("파일이 20MB를 넘습니다. 나누어 올려 주세요.")))
+    limit = max_bytes()
+    if len(data) > limit:
+        preview.errors.append((None, None, _("파일이 %(mb)sMB를 넘습니다. 나누어 올려 주세요.",
+                                             mb=f"{limit / (1024 * 1024):g}")))
         return preview
     if not data:
         preview.errors.append((None, None, _("파일이 비어 있습니다.")))
         return preview
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, read_limits())
     except TableReadError as exc:
-        preview.errors.append((None, None, exc.message))
+        preview.errors.append((exc.row, exc.column, exc.message))
         return preview
     preview.encoding = table.encoding
     cols = _map_columns(table.header)
@@ -129,10 +164,20 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
         preview.errors.append((None, None, _("가져올 행이 없습니다.")))
         return preview
 
+    for h in table.header:
+        if contains_rrn(h):
+            preview.errors.append((1, None, str(RRN_MESSAGE)))
+            return preview
     seen: dict[str, int] = {}
     parsed: list[RosterRow] = []
     for raw in table.rows:
         rowno = raw["__row__"]
+        # Every column, known or not: a cell shaped like a resident registration number
+        # refuses the row, and no other message of that row echoes the value.
+        rrn_cells = [h for h, v in raw.items() if h != "__row__" and contains_rrn(v)]
+        if rrn_cells:
+            preview.errors.extend((rowno, h, str(RRN_MESSAGE)) for h in rrn_cells)
+            continue
         get = lambda f: (raw.get(cols[f]) or "").strip() if f in cols else ""  # noqa: E731
         name, email = get("name"), get("email").lower()
         row_errors = []
@@ -173,30 +218,36 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
         parsed.append(RosterRow(rowno, email, name, birth, phone.replace(" ", "") if phone else None, sponsor,
                                 student_number))
 
-    # Decide create / update / skip against the database.
+    # Decide create / invite / update / skip against the database.
+    from lms.labs.invitations import own_trainee_ids
+
     emails = [r.email for r in parsed]
     users = {}
     for chunk in range(0, len(emails), 500):
         for u in db.session.execute(select(User).where(func.lower(User.email).in_(emails[chunk:chunk + 500]))).scalars():
             users[u.email.lower()] = u
+    own = own_trainee_ids(cohort, [u.id for u in users.values()])
     members = {m.user_id: m for m in db.session.execute(
         select(CohortMember).where(CohortMember.cohort_id == cohort.id)).scalars()}
-    companies = {}
+    names = sorted({r.sponsor for r in parsed if r.sponsor})
+    companies: dict[str, Company | None] = dict.fromkeys(names)
+    for chunk in range(0, len(names), 500):
+        for c in db.session.execute(select(Company).where(Company.name.in_(names[chunk:chunk + 500]))).scalars():
+            if companies.get(c.name) is None:  # names are not unique: keep the first, as before
+                companies[c.name] = c
+    lacking = _members_lacking_enrollments(cohort, [u.id for u in users.values() if u.id in own and u.id in members])
     for r in parsed:
         user = users.get(r.email)
-        if r.sponsor and r.sponsor not in companies:
-            companies[r.sponsor] = db.session.execute(select(Company).where(Company.name == r.sponsor)).scalars().first()
+        if user is None or user.id not in own:
+            # No account, or an account that belongs elsewhere (any role): both read
+            # "초대" with the same words, so the preview reveals nothing about it.
+            r.action = "create" if user is None else "invite"
+            r.changes.append(_("초대 메일 발송"))
+            if r.sponsor and companies[r.sponsor] is None:
+                r.changes.append(_("새 기업 등록: %(v)s", v=r.sponsor))
+            continue
         if r.sponsor and companies[r.sponsor] is None:
             r.changes.append(_("새 기업 등록: %(v)s", v=r.sponsor))
-        if user is None:
-            r.action = "create"
-            r.changes.insert(0, _("새 계정(초대 메일 발송)"))
-            continue
-        if user.role != "trainee":
-            preview.errors.append((r.row, COLUMN_LABELS["email"],
-                                   _("훈련생이 아닌 계정(%(role)s)은 명단으로 가져올 수 없습니다: %(v)s",
-                                     role=user.role, v=r.email)))
-            continue
         m = members.get(user.id)
         if m is None:
             r.changes.append(_("기수에 추가"))
@@ -210,7 +261,7 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
             r.changes.append(_("생년월일 입력"))
         if r.phone and not user.phone:
             r.changes.append(_("휴대전화 입력"))
-        if m is not None and _missing_enrollments(cohort, user):
+        if m is not None and user.id in lacking:
             r.changes.append(_("수강 등록"))
         r.action = "update" if r.changes else "skip"
     preview.rows = parsed
@@ -218,67 +269,65 @@ def parse_roster(cohort: Cohort, data: bytes, filename: str) -> RosterPreview:
     return preview
 
 
-def _missing_enrollments(cohort: Cohort, user) -> list:
+def _members_lacking_enrollments(cohort: Cohort, user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` :func:`_needs_enrollment` in at least one of the cohort's
+    courses; one query per 500 users whatever the size of the roster."""
+    from lms.learning.models import Enrollment
+
+    course_ids = [c.id for c in cohort.courses]
+    if not course_ids or not user_ids:
+        return set()
+    current: dict[tuple[int, int], object] = {}
+    for i in range(0, len(user_ids), 500):
+        rows = db.session.execute(
+            select(Enrollment).where(Enrollment.user_id.in_(user_ids[i:i + 500]), Enrollment.course_id.in_(course_ids),
+                                     Enrollment.status.in_(("active", "completed")))
+            .order_by(Enrollment.status.desc(), Enrollment.id.desc())).scalars()
+        for e in rows:  # the first per (user, course) is what active_enrollment() would answer
+            current.setdefault((e.user_id, e.course_id), e)
+    lacking = set()
+    for uid in user_ids:
+        for cid in course_ids:
+            e = current.get((uid, cid))
+            if e is None or (e.status == "active" and e.cohort_id is None):
+                lacking.add(uid)
+                break
+    return lacking
+
+
+def _needs_enrollment(user, course) -> bool:
+    """True when joining a cohort should enroll (or attach) ``user`` in ``course``:
+    no active/completed enrollment yet, or an active one made online (no cohort).
+    A completed enrollment or one run by another cohort keeps its attribution, so a
+    cohort's staff never see records made elsewhere (certificates, progress)."""
     from lms.labs.services import active_enrollment
 
-    return [c for c in cohort.courses if active_enrollment(user, c.id) is None]
+    e = active_enrollment(user, course.id)
+    return e is None or (e.status == "active" and e.cohort_id is None)
 
 
-# --------------------------------------------------------------------------- server-side store
+def join_cohort(cohort: Cohort, user, sponsor=None, student_number: str | None = None) -> CohortMember:
+    """Put a trainee on the cohort's roster (idempotent) and enroll them in the cohort's
+    courses where :func:`_needs_enrollment` says so. Flushes; raises ValidationError
+    for a non-trainee account."""
+    from lms.labs.services import enroll_via_cohort
 
-def _store_dir() -> Path:
-    d = Path(current_app.instance_path) / "roster_uploads"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-def store_upload(cohort: Cohort, actor, data: bytes, filename: str) -> str:
-    """Keep the uploaded bytes until the instructor confirms; returns the token."""
-    token = secrets.token_urlsafe(24)
-    d = _store_dir()
-    _purge_old(d)
-    (d / f"{token}.bin").write_bytes(data)
-    (d / f"{token}.json").write_text(json.dumps({"cohort_id": cohort.id, "user_id": actor.id, "filename": filename,
-                                                 "stored_at": datetime.now().isoformat()}), encoding="utf-8")
-    return token
-
-
-def _purge_old(d: Path, max_age_seconds: int = 24 * 3600) -> None:
-    """Forget uploads nobody confirmed within a day (they hold personal data)."""
-    import time
-
-    cutoff = time.time() - max_age_seconds
-    for f in d.iterdir():
-        try:
-            if f.stat().st_mtime < cutoff:
-                f.unlink()
-        except OSError:
-            pass
-
-
-def load_upload(cohort: Cohort, actor, token: str) -> tuple[bytes, str]:
-    """The stored upload for this cohort and uploader, or NotFound."""
-    if not token or not TOKEN_RE.match(token):
-        raise NotFound(_("업로드한 파일을 찾을 수 없습니다. 다시 올려 주세요."))
-    d = _store_dir()
-    try:
-        meta = json.loads((d / f"{token}.json").read_text(encoding="utf-8"))
-        data = (d / f"{token}.bin").read_bytes()
-    except (OSError, ValueError):
-        raise NotFound(_("업로드한 파일을 찾을 수 없습니다. 다시 올려 주세요."))
-    if meta.get("cohort_id") != cohort.id or meta.get("user_id") != actor.id:
-        raise NotFound(_("업로드한 파일을 찾을 수 없습니다. 다시 올려 주세요."))
-    return data, meta.get("filename") or "roster.csv"
-
-
-def discard_upload(token: str) -> None:
-    if not token or not TOKEN_RE.match(token):
-        return
-    for ext in ("bin", "json"):
-        try:
-            os.remove(_store_dir() / f"{token}.{ext}")
-        except OSError:
-            pass
+    if user.role != "trainee":
+        raise ValidationError(_("훈련생만 기수에 등록할 수 있습니다."))
+    m = db.session.execute(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                      CohortMember.user_id == user.id)).scalars().first()
+    if m is None:
+        m = CohortMember(cohort_id=cohort.id, user_id=user.id)
+        db.session.add(m)
+    if sponsor is not None:
+        m.sponsor_company_id = sponsor.id
+    if student_number:
+        m.student_number = student_number
+    db.session.flush()
+    for course in cohort.courses:
+        if _needs_enrollment(user, course):
+            enroll_via_cohort(user, course, cohort, sponsor=sponsor)
+    return m
 
 
 # --------------------------------------------------------------------------- import
@@ -318,7 +367,6 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
     """Import every row or none. Re-parses the bytes (the database may have changed
     since the preview) and raises ImportRejected if anything is wrong."""
     from lms.accounts.models import User
-    from lms.labs.services import enroll_via_cohort
     from lms.orgs.models import Company
 
     preview = parse_roster(cohort, data, filename)
@@ -338,11 +386,18 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
             companies[name] = c
         return companies[name]
 
-    created = updated = 0
+    from lms.labs.invitations import invite
+
+    created = updated = invited = 0
     for r in preview.rows:
         if r.action == "skip":
             continue
         company = company_for(r.sponsor)
+        if r.action == "invite":  # an account that belongs elsewhere: its owner decides
+            user = db.session.execute(select(User).where(func.lower(User.email) == r.email)).scalar_one()
+            invite(cohort, user, actor, sponsor=company, student_number=r.student_number)
+            invited += 1
+            continue
         if r.action == "create":
             user = _create_trainee(r, company)
             created += 1
@@ -353,21 +408,10 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
             if r.phone and not user.phone:
                 user.phone = r.phone
             updated += 1
-        m = db.session.execute(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
-                                                          CohortMember.user_id == user.id)).scalars().first()
-        if m is None:
-            m = CohortMember(cohort_id=cohort.id, user_id=user.id)
-            db.session.add(m)
-        if company is not None:
-            m.sponsor_company_id = company.id
-        if r.student_number:
-            m.student_number = r.student_number
-        db.session.flush()
-        for course in cohort.courses:
-            enroll_via_cohort(user, course, cohort, sponsor=company)
+        join_cohort(cohort, user, company, r.student_number)
         if r.action == "create":
             _invite(user, cohort)
-    record(actor, "roster.import", cohort, filename=filename, created=created, updated=updated,
+    record(actor, "roster.import", cohort, filename=filename, created=created, updated=updated, invited=invited,
            skipped=preview.count("skip"))
     db.session.flush()
     return preview
@@ -375,76 +419,4 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
 
 def add_member(cohort: Cohort, user, sponsor=None, student_number: str | None = None) -> CohortMember:
     """Put one trainee on a cohort and enroll them in its courses (used by demo data)."""
-    from lms.labs.services import enroll_via_cohort
-
-    if user.role != "trainee":
-        raise ValidationError(_("훈련생만 기수에 등록할 수 있습니다."))
-    m = db.session.execute(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
-                                                      CohortMember.user_id == user.id)).scalars().first()
-    if m is None:
-        m = CohortMember(cohort_id=cohort.id, user_id=user.id)
-        db.session.add(m)
-    if sponsor is not None:
-        m.sponsor_company_id = sponsor.id
-    if student_number:
-        m.student_number = student_number
-    db.session.flush()
-    for course in cohort.courses:
-        enroll_via_cohort(user, course, cohort, sponsor=sponsor)
-    return m
-
-
-# --------------------------------------------------------------------------- export
-
-def roster_table(cohort: Cohort) -> tuple[list[str], list[list]]:
-    """Header and rows of the roster export (one row per member and course)."""
-    from lms.labs.services import attendance_summary, cohort_enrollments, progress_percent
-
-    header = [_("이름"), _("이메일"), _("생년월일"), _("휴대전화"), _("소속회사/후원기업"), _("학번"), _("과정"),
-              _("진도율(%)"), _("출석률(%)"), _("상태")]
-    status_label = {"active": _("수강 중"), "completed": _("수료"), "withdrawn": _("중도 포기")}
-    rows = []
-    for m, enrollments in cohort_enrollments(cohort):
-        u = m.user
-        base = [u.name, u.email, u.birth_date.isoformat() if u.birth_date else "", u.phone or "",
-                m.sponsor.name if m.sponsor else "", m.student_number or ""]
-        if not enrollments:
-            rows.append(base + ["", "", "", ""])
-        for e in enrollments:
-            att = attendance_summary(e)
-            rows.append(base + [e.course.code, progress_percent(e), "" if att.percent is None else att.percent,
-                                status_label.get(e.status, e.status)])
-    return header, rows
-
-
-def attendance_table(cohort: Cohort) -> tuple[list[str], list[list]]:
-    """Header and rows of the attendance sheet: one row per member and session booked."""
-    from lms.accounts.models import User
-    from lms.catalog.models import Module
-    from lms.core.timeutil import to_kst
-    from lms.labs.attendance import STATUS_LABELS
-    from lms.labs.models import Attendance, Booking, LabSession
-
-    header = [_("이름"), _("이메일"), _("학번"), _("과정"), _("실습 모듈"), _("세션 시작"), _("세션 종료"),
-              _("출결"), _("참석(분)"), _("기록 방식")]
-    course_ids = [c.id for c in cohort.courses]
-    if not course_ids:
-        return header, []
-    stmt = (
-        select(CohortMember, LabSession, Attendance)
-        .join(User, User.id == CohortMember.user_id)
-        .join(Booking, Booking.user_id == CohortMember.user_id)
-        .join(LabSession, LabSession.id == Booking.session_id)
-        .join(Module, Module.id == LabSession.module_id)
-        .outerjoin(Attendance, (Attendance.session_id == LabSession.id) & (Attendance.user_id == CohortMember.user_id))
-        .where(CohortMember.cohort_id == cohort.id, Booking.status == "booked", Module.course_id.in_(course_ids),
-               LabSession.cancelled_at.is_(None))
-        .order_by(User.name, LabSession.starts_at)
-    )
-    rows = []
-    for m, s, a in db.session.execute(stmt).all():
-        rows.append([m.user.name, m.user.email, m.student_number or "", s.module.course.code, s.module.title_ko,
-                     to_kst(s.starts_at).strftime("%Y-%m-%d %H:%M"), to_kst(s.ends_at).strftime("%Y-%m-%d %H:%M"),
-                     str(STATUS_LABELS[a.status]) if a else _("미기록"), a.minutes if a else "",
-                     ("QR" if a.method == "qr" else _("수기")) if a else ""])
-    return header, rows
+    return join_cohort(cohort, user, sponsor, student_number)

@@ -344,7 +344,9 @@ def active_enrollment(user, course_id: int):
 
 
 def cohort_enrollments(cohort: Cohort) -> list:
-    """(member, enrollments) for every member of the cohort, by name."""
+    """(member, enrollments) for every member of the cohort, by name. Only the
+    enrollments run through this cohort: what a member does in other cohorts or
+    institutions is not shown to this cohort's staff."""
     from lms.accounts.models import User
     from lms.learning.models import Enrollment
 
@@ -359,6 +361,7 @@ def cohort_enrollments(cohort: Cohort) -> list:
         if course_ids:
             enrollments = list(db.session.execute(
                 select(Enrollment).where(Enrollment.user_id == m.user_id, Enrollment.course_id.in_(course_ids),
+                                         Enrollment.cohort_id == cohort.id,
                                          Enrollment.status != "withdrawn").order_by(Enrollment.course_id)
             ).scalars())
         out.append((m, enrollments))

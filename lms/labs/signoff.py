@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from lms.core.audit import record
 from lms.core.db import utcnow
 from lms.core.timeutil import today_kst
+from lms.core.validators import check_no_rrn
 from lms.errors import Conflict, PermissionDenied, ValidationError
 from lms.extensions import db
 from lms.labs.models import Booking, LabSession, PracticalSignoff
@@ -95,6 +96,8 @@ def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, as
         raise PermissionDenied(_("이 훈련생의 기수나 실습 세션을 맡은 교강사만 평가할 수 있습니다."))
     if outcome not in OUTCOMES:
         raise ValidationError(_("판정(합격/불합격)을 골라 주세요."))
+    check_no_rrn(note, *(r.get("comment") for r in (results if isinstance(results, (list, tuple)) else ())
+                         if isinstance(r, dict)))  # free text never holds an RRN
     clean = judged_results(module, results)
     if outcome == "passed" and not all(r["passed"] for r in clean):
         raise ValidationError(_("통과하지 못한 항목이 있으면 합격으로 판정할 수 없습니다."))

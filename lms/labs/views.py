@@ -268,7 +268,7 @@ def roster_upload(cohort_id: int):
         flash(_("명단 파일을 골라 주세요."), "error")
         return redirect(url_for("labs.cohort", cohort_id=c.id))
     f = form.file.data
-    data = f.read(roster.MAX_BYTES + 1)
+    data = f.read(roster.max_bytes() + 1)
     preview = roster.parse_roster(c, data, f.filename or "")
     if preview.ok:
         preview.token = roster.store_upload(c, current_user, data, f.filename or "roster.csv")
@@ -296,8 +296,8 @@ def roster_confirm(cohort_id: int):
         _flash_error(exc)
         return redirect(url_for("labs.cohort", cohort_id=c.id))
     roster.discard_upload(token)
-    flash(_("명단을 가져왔습니다: 새 계정 %(c)d명, 변경 %(u)d명, 변경 없음 %(s)d명.",
-            c=preview.count("create"), u=preview.count("update"), s=preview.count("skip")), "success")
+    flash(_("명단을 가져왔습니다: 초대 %(i)d명, 변경 %(u)d명, 변경 없음 %(s)d명.",
+            i=preview.count("invite"), u=preview.count("update"), s=preview.count("skip")), "success")
     return redirect(url_for("labs.cohort", cohort_id=c.id))
 
 
@@ -713,3 +713,7 @@ def checkin(session_id: int):
 def init_app(app) -> None:
     """Defaults of the labs settings (LMS_LAB_CANCEL_CUTOFF_HOURS overrides)."""
     app.config.setdefault("LAB_CANCEL_CUTOFF_HOURS", 24)
+
+
+# The invited person's side of cohort invitations registers on this blueprint.
+from lms.labs import invitation_views  # noqa: E402,F401

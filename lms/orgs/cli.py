@@ -1,4 +1,4 @@
-"""``flask reference load``: load regions, root technologies, sizes and levels."""
+"""``flask reference load``: load regions, root technologies, sizes, levels and industrial complexes."""
 from __future__ import annotations
 
 import click
@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from lms.extensions import db
 
 
-@click.group("reference", help="Reference data (regions, root technologies, company sizes, levels).")
+@click.group("reference", help="Reference data (regions, root technologies, company sizes, levels, industrial complexes).")
 def cli():
     pass
 

@@ -82,6 +82,44 @@ class Institution(IdMixin, TimestampMixin, db.Model):
     region: Mapped[Region | None] = relationship()
 
 
+COMPLEX_KINDS = ("national", "general")  # 국가산업단지, 일반산업단지
+
+
+class IndustrialComplex(IdMixin, TimestampMixin, db.Model):
+    """An industrial complex (산업단지), reference data admins edit.
+
+    ``is_smart`` says whether it is a designated smart complex (스마트산단). When
+    it is, ``smart_since_year`` holds the designation year if known exactly;
+    otherwise ``smart_by_year`` holds the latest year by which it was designated
+    (the sources say "by 2022"), so no year is claimed that is not known.
+    ``code`` is the stable key the reference loader upserts by.
+    """
+
+    __tablename__ = "industrial_complexes"
+
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_ko: Mapped[str] = mapped_column(sa.String(128))
+    name_en: Mapped[str] = mapped_column(sa.String(128), default="")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="general")
+    region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    is_smart: Mapped[bool] = mapped_column(default=False)
+    smart_since_year: Mapped[int | None] = mapped_column()
+    smart_by_year: Mapped[int | None] = mapped_column()
+
+    region: Mapped[Region | None] = relationship()
+
+    def smart_on(self, year: int) -> bool | None:
+        """Designated in ``year``? True/False when known, None when the year is unknown
+        (designated "by" a later year)."""
+        if not self.is_smart:
+            return False
+        if self.smart_since_year is not None:
+            return self.smart_since_year <= year
+        if self.smart_by_year is not None and self.smart_by_year <= year:
+            return True
+        return None
+
+
 class Company(IdMixin, TimestampMixin, db.Model):
     """An employer or sponsor firm."""
 
@@ -92,8 +130,7 @@ class Company(IdMixin, TimestampMixin, db.Model):
     ksic_code: Mapped[str | None] = mapped_column(sa.String(8))
     size_code: Mapped[str | None] = mapped_column(sa.ForeignKey("company_sizes.code"), index=True)
     region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"), index=True)
-    industrial_complex: Mapped[str | None] = mapped_column(sa.String(128))  # 산단
-    is_smart_complex: Mapped[bool] = mapped_column(default=False)  # designated 스마트산단
+    industrial_complex_id: Mapped[int | None] = mapped_column(sa.ForeignKey("industrial_complexes.id"), index=True)
     root_technology_code: Mapped[str | None] = mapped_column(sa.ForeignKey("root_technologies.code"), index=True)
     smart_factory_level_code: Mapped[str | None] = mapped_column(sa.ForeignKey("smart_factory_levels.code"))
     cuts_working_hours: Mapped[bool] = mapped_column(default=False)  # priority flag
@@ -103,3 +140,18 @@ class Company(IdMixin, TimestampMixin, db.Model):
     size: Mapped[CompanySize | None] = relationship()
     root_technology: Mapped[RootTechnology | None] = relationship()
     smart_factory_level: Mapped[SmartFactoryLevel | None] = relationship()
+    industrial_complex: Mapped[IndustrialComplex | None] = relationship()
+
+    @property
+    def is_smart_complex(self) -> bool:
+        """In a designated smart complex (스마트산단) today."""
+        return bool(self.industrial_complex is not None and self.industrial_complex.is_smart)
+
+    @property
+    def priority_group(self) -> str:
+        """'both', 'working_hours', 'root' or 'neither' (the programme's priority firms)."""
+        if self.cuts_working_hours and self.is_root_industry:
+            return "both"
+        if self.cuts_working_hours:
+            return "working_hours"
+        return "root" if self.is_root_industry else "neither"

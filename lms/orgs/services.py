@@ -13,10 +13,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.core.audit import record
+from lms.core.timeutil import today_kst
 from lms.errors import Conflict, NotFound, ValidationError
 from lms.extensions import db
-from lms.orgs.models import (INSTITUTION_KINDS, Company, CompanySize, Institution, Region, RootTechnology,
-                             SmartFactoryLevel)
+from lms.orgs.models import (COMPLEX_KINDS, INSTITUTION_KINDS, Company, CompanySize, IndustrialComplex, Institution,
+                             Region, RootTechnology, SmartFactoryLevel)
 
 BUSINESS_NUMBER_RE = re.compile(r"^\d{3}-\d{2}-\d{5}$")
 KSIC_RE = re.compile(r"^[A-Z]?\d{2,5}$")
@@ -160,8 +161,8 @@ def update_institution(actor, inst: Institution, **values) -> Institution:
 
 # ---------------------------------------------------------------- companies
 
-COMPANY_FIELDS = ("name", "business_number", "ksic_code", "size_code", "region_code", "industrial_complex",
-                  "is_smart_complex", "root_technology_code", "smart_factory_level_code",
+COMPANY_FIELDS = ("name", "business_number", "ksic_code", "size_code", "region_code", "industrial_complex_id",
+                  "root_technology_code", "smart_factory_level_code",
                   "cuts_working_hours", "is_root_industry")
 
 
@@ -190,9 +191,21 @@ def _clean_company(values: dict, current: Company | None = None) -> dict:
                 clean[key] = None
             elif db.session.get(model, clean[key]) is None:
                 raise ValidationError(_l("선택한 기준 정보를 찾을 수 없습니다."))
-    if "industrial_complex" in clean:
-        clean["industrial_complex"] = (clean["industrial_complex"] or "").strip() or None
+    if "industrial_complex_id" in clean:
+        clean["industrial_complex_id"] = _complex_id(clean["industrial_complex_id"])
     return clean
+
+
+def _complex_id(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        cid = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_l("산업단지를 찾을 수 없습니다.")) from None
+    if db.session.get(IndustrialComplex, cid) is None:
+        raise ValidationError(_l("산업단지를 찾을 수 없습니다."))
+    return cid
 
 
 def create_company(actor, **values) -> Company:
@@ -210,6 +223,8 @@ def update_company(actor, company: Company, **values) -> Company:
         setattr(company, k, v)
     record(actor, "company.update", company)
     db.session.flush()
+    # The ids changed: let the related rows load afresh (a complex's designation shows through).
+    db.session.expire(company, ["industrial_complex", "region", "size", "root_technology", "smart_factory_level"])
     return company
 
 
@@ -237,3 +252,91 @@ def search_companies(q: str | None = None):
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(sa.or_(sa.func.lower(Company.name).like(like), Company.business_number.like(like)))
     return stmt
+
+
+# ---------------------------------------------------------------- industrial complexes
+
+COMPLEX_FIELDS = ("code", "name_ko", "name_en", "kind", "region_code", "is_smart", "smart_since_year", "smart_by_year")
+FIRST_SMART_YEAR = 2019  # the first smart complexes were designated in 2019
+COMPLEX_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+def complexes_query(q: str | None = None):
+    """A select() of industrial complexes: designated smart complexes first (earliest
+    first), then the others by name; filtered by name or code when ``q`` is given."""
+    stmt = select(IndustrialComplex).order_by(
+        IndustrialComplex.is_smart.desc(),
+        sa.func.coalesce(IndustrialComplex.smart_since_year, IndustrialComplex.smart_by_year),
+        IndustrialComplex.name_ko, IndustrialComplex.id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(IndustrialComplex.name_ko).like(like),
+                                 sa.func.lower(IndustrialComplex.name_en).like(like),
+                                 IndustrialComplex.code.like(like)))
+    return stmt
+
+
+def complex_choices() -> list[tuple[int, str]]:
+    """(id, name) of every complex, smart complexes first, for a select box."""
+    return [(c.id, c.name_ko) for c in db.session.execute(complexes_query()).scalars()]
+
+
+def _clean_complex(values: dict, current: IndustrialComplex | None = None) -> dict:
+    clean = {k: values[k] for k in COMPLEX_FIELDS if k in values}
+    if "code" in clean:
+        clean["code"] = (clean["code"] or "").strip().lower()
+        if not COMPLEX_CODE_RE.match(clean["code"]):
+            raise ValidationError(_l("코드는 영문 소문자, 숫자, 하이픈(-)으로 32자 이내입니다."))
+        other = db.session.execute(
+            select(IndustrialComplex.id).where(IndustrialComplex.code == clean["code"])).scalar()
+        if other is not None and (current is None or other != current.id):
+            raise Conflict(_l("이미 있는 산업단지 코드입니다."))
+    for k in ("name_ko", "name_en"):
+        if k in clean:
+            clean[k] = (clean[k] or "").strip()
+    if "name_ko" in clean and not clean["name_ko"]:
+        raise ValidationError(_l("한국어 이름을 입력해 주세요."))
+    if "kind" in clean and clean["kind"] not in COMPLEX_KINDS:
+        raise ValidationError(_l("산업단지 유형(국가/일반)을 골라 주세요."))
+    if "region_code" in clean:
+        if not clean["region_code"]:
+            clean["region_code"] = None
+        elif db.session.get(Region, clean["region_code"]) is None:
+            raise ValidationError(_l("시·도를 찾을 수 없습니다."))
+    is_smart = bool(clean.get("is_smart", current.is_smart if current else False))
+    since = clean.get("smart_since_year", current.smart_since_year if current else None)
+    by = clean.get("smart_by_year", current.smart_by_year if current else None)
+    if not is_smart and (since is not None or by is not None):
+        raise ValidationError(_l("스마트산단으로 지정되지 않은 산업단지에는 지정 연도를 넣을 수 없습니다."))
+    if since is not None and by is not None:
+        raise ValidationError(_l("지정 연도와 '~년까지 지정' 중 하나만 입력해 주세요."))
+    last = today_kst().year + 1
+    for year in (since, by):
+        if year is not None and not (FIRST_SMART_YEAR <= year <= last):
+            raise ValidationError(_l("지정 연도는 %(first)d년부터 %(last)d년 사이여야 합니다.",
+                                     first=FIRST_SMART_YEAR, last=last))
+    return clean
+
+
+def create_complex(actor, **values) -> IndustrialComplex:
+    """Add an industrial complex. Raises ValidationError or Conflict (duplicate code)."""
+    for k in ("code", "name_ko", "kind"):
+        values.setdefault(k, None)
+    obj = IndustrialComplex(**_clean_complex(values))
+    db.session.add(obj)
+    db.session.flush()
+    record(actor, "complex.create", obj, code=obj.code, name=obj.name_ko)
+    return obj
+
+
+def update_complex(actor, obj: IndustrialComplex, **values) -> IndustrialComplex:
+    """Change a complex and audit what changed (old and new values)."""
+    changes = {}
+    for k, v in _clean_complex(values, obj).items():
+        if getattr(obj, k) != v:
+            changes[k] = [getattr(obj, k), v]
+            setattr(obj, k, v)
+    if changes:
+        record(actor, "complex.update", obj, changes=changes)
+    db.session.flush()
+    return obj

@@ -13,7 +13,7 @@ the smart-lab programme from 2026-02-25.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -139,3 +139,27 @@ def world(refdata):
     return SimpleNamespace(seoul=seoul, busan=busan, uni=uni, contract=contract, cohort=cohort, course_x=course_x,
                            course_y=course_y, seoul_people=seoul_people, busan_people=busan_people,
                            seoul_enr=seoul_enr, busan_enr=busan_enr, certs=certs, lab=lab, instructor=instructor)
+
+
+@pytest.fixture
+def seeded_world():
+    """A 300-trainee demo world dated today (so, like ``--today now``, some of its
+    records lie later today), plus the two kinds of records the definitions exclude:
+    a trainee whose only enrollment is dated after now and a staff member's enrollment."""
+    from lms.core.db import utcnow
+    from lms.core.timeutil import today_kst
+    from lms.demo.seed import seed_demo
+    from tests.factories import make_course, make_enrollment, make_user
+
+    courses = [make_course("DM101", lessons=3, quizzes=1, practicals=1, valid_for_months=12),
+               make_course("DM201", lessons=2, quizzes=1, practicals=1, valid_for_months=24),
+               make_course("DM231", lessons=3, quizzes=1, practicals=0),
+               make_course("DM241", lessons=2, quizzes=2, practicals=0, valid_for_months=6)]
+    seed_demo(300, seed=42, today=today_kst())
+    later = make_user(name="내일입과", email="tomorrow@example.kr")
+    later.created_at = utcnow() - timedelta(days=3)
+    make_enrollment(later, courses[2], enrolled_at=utcnow() + timedelta(hours=6))
+    staff = make_user(role="instructor", name="둘러보는강사")
+    make_enrollment(staff, courses[2], enrolled_at=utcnow() - timedelta(days=2))
+    db.session.flush()
+    return courses

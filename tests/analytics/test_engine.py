@@ -117,7 +117,11 @@ def test_filters_combine(world):
     assert run(Filters(kind="online"))["headline"]["certified_valid"] == 2
     assert run(Filters(course_id=world.course_y.id))["headline"]["enrolled"] == 7
     assert run(Filters(institution_id=world.uni.id))["headline"]["completed"] == 8
+    # A period selects the people who registered in it (and what they did by its end).
+    for u in world.busan_people:
+        u.created_at = utc(2026, 3, 1)
     assert run(Filters(date_from=date(2026, 3, 1)))["headline"]["enrolled"] == 3
+    assert run(Filters(date_from=date(2026, 3, 1)))["headline"]["registered"] == 3
     # Combined: Seoul AND smart lab programme
     both = run(Filters(region="11", kind="smart_lab"))
     assert both["headline"]["enrolled"] == 7 and both["headline"]["completed"] == 0
@@ -136,7 +140,10 @@ def test_filters_roundtrip():
     f = Filters.from_args({"from": "2026-01-01", "to": "2026-06-30", "region": "11", "kind": "contract",
                            "institution": "3", "course": "x"})
     assert f.course_id is None  # malformed values are ignored
-    assert f.to_args() == {"from": "2026-01-01", "to": "2026-06-30", "region": "11", "kind": "contract", "institution": "3"}
+    # Days are widened to whole months (privacy: views never differ by one day).
+    assert f.to_args() == {"from": "2026-01", "to": "2026-06", "region": "11", "kind": "contract", "institution": "3"}
+    assert (f.date_from, f.date_to) == (date(2026, 1, 1), date(2026, 6, 30))
+    assert Filters.from_args(f.to_args()) == f
     assert Filters.from_args({"kind": "bogus", "from": "not-a-date"}).is_empty()
 
 

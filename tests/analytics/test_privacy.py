@@ -16,15 +16,15 @@ def computed():
     return engine.compute(engine.load_base(), Filters(), TARGET, engine_labels(), now=NOW)
 
 
-def test_small_cells_and_complement_on_frames(world):
+def test_small_cells_hidden_and_counts_rounded_on_frames(world):
     t = computed()["tables"]
     region = privacy.suppress_frame(t["by_region"], TABLES["by_region"])
     busan = region[region["label"] == "부산광역시"].iloc[0]
     seoul = region[region["label"] == "서울특별시"].iloc[0]
     assert (busan["enrolled"], busan["completed"], busan["certified"]) == ("<5", "<5", "<5")
-    # Seoul's 12 could be recovered as 15 - 3: hidden as "x" (complementary), not as "<5".
-    assert (seoul["enrolled"], seoul["completed"], seoul["certified"]) == ("x", "x", "x")
-    assert busan["completion_rate"] == "<5" and seoul["completion_rate"] == "x"
+    # Seoul: 12 enrolled, 8 completed, 6 certified -> 10, 10, 5; the rate is 10/10 from the rounded cells.
+    assert (seoul["enrolled"], seoul["completed"], seoul["certified"]) == (10, 10, 5)
+    assert busan["completion_rate"] == "<5" and seoul["completion_rate"] == 1.0
     assert "key" not in region.columns and not any(c.startswith("_") for c in region.columns)
 
 
@@ -44,24 +44,24 @@ def test_no_cell_below_five_survives(world):
                         assert v in ("<5", "x") or v is None or v != v, (key, col.key, v)
 
 
-def test_single_hidden_cell_gets_a_complement():
+def test_rounding_rule():
+    published = [privacy.round_count(n) for n in (0, 1, 4, 5, 7, 8, 12, 13, 30, 31, 32, 33)]
+    assert published == ["<5", "<5", "<5", 5, 5, 10, 10, 15, 30, 30, 30, 35]
     spec = TABLES["by_size"]
     df = pd.DataFrame({"key": ["a", "b", "c"], "label": ["A", "B", "C"], "enrolled": [40, 9, 3],
-                       "completed": [20, 6, 7], "certified": [0, 10, 20], "completion_rate": [0.5, 0.66, 2.3]})
+                       "completed": [20, 6, 7], "certified": [0, 10, 22], "completion_rate": [0.5, 0.66, 2.3]})
     out = privacy.suppress_frame(df, spec)
-    assert list(out["enrolled"]) == [40, "x", "<5"]  # 3 hidden; next smallest (9) hidden too
-    assert list(out["completed"]) == [20, 6, 7]
-    assert list(out["certified"]) == ["<5", "x", 20]
-    # two small cells already protect each other: no extra suppression
-    df2 = df.assign(enrolled=[40, 2, 3])
-    assert list(privacy.suppress_frame(df2, spec)["enrolled"]) == [40, "<5", "<5"]
+    assert list(out["enrolled"]) == [40, 10, "<5"]
+    assert list(out["completed"]) == [20, 5, 5]
+    assert list(out["certified"]) == ["<5", 10, 20]
+    assert list(out["completion_rate"]) == [0.5, 0.5, "<5"]
 
 
 def test_headline_small_counts_hidden():
-    h = privacy.suppress_headline({"registered": 3, "active30": 0, "enrolled": 10, "completed": 4,
+    h = privacy.suppress_headline({"registered": 3, "active30": 0, "enrolled": 11, "completed": 4,
                                    "certified_valid": 2, "new_90d": 1, "progress_pct": 0.1, "pace_per_day": 0.01,
                                    "projected_date": "2099-01-01"})
-    assert h["registered"] == "<5" and h["active30"] == "<5" and h["enrolled"] == 10
+    assert h["registered"] == "<5" and h["active30"] == "<5" and h["enrolled"] == 10  # 11 rounded
     assert h["certified_valid"] == "<5" and h["progress_pct"] == "<5"
     assert h["pace_per_day"] == "<5" and h["projected_date"] is None
 

@@ -155,3 +155,37 @@ def test_cli_report_and_close_month(world, app, tmp_path):
     assert "certified_valid=10" in result.output
     result = runner.invoke(args=["analytics", "close-month", "2026-03"])
     assert result.exit_code != 0
+
+
+_EXECUTED = []
+
+
+class _Payload:
+    def __reduce__(self):
+        return (_EXECUTED.append, ("pickle ran",))
+
+
+def test_redis_cache_holds_json_never_runs_pickles(world, app, monkeypatch):
+    """Issue 9 (bandit: pickle in the analytics cache): values go to Redis as JSON; a
+    pickle planted under a cache key is never unpickled (ASVS 5.0 V1.5 safe deserialisation)."""
+    import pickle
+
+    import redis
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running")
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    key = f"test-h8-{id(world)}"
+    cache.put(key, {"rows": [[1, "<5", None, 0.5]]}, 30)
+    cache.clear()  # drop the in-process copy: the value must come back from Redis
+    assert cache.get(key) == {"rows": [[1, "<5", None, 0.5]]}
+    client = cache._redis()
+    assert client.get(f"lms:analytics:{cache.generation()}:{key}").startswith(b"{")
+    client.setex(f"lms:analytics:{cache.generation()}:{key}", 30, pickle.dumps(_Payload()))
+    assert cache.get(key) is None and _EXECUTED == []
+    first = services.dashboard(Filters(), suppress=True)
+    cache.clear()
+    assert services.dashboard(Filters(), suppress=True) == first  # the dashboard survives the JSON round trip

@@ -48,8 +48,10 @@ def quiz_key(code: str) -> dict[str, set[str]]:
     return key
 
 
-def register(page: Page, base: str, name: str, email: str, password: str) -> None:
-    """Fill the registration form: required consents ticked, optional ones left unticked."""
+def register(page: Page, base: str, name: str, email: str, password: str, server=None) -> None:
+    """Fill the registration form: required consents ticked, optional ones left unticked;
+    then open the confirmation link mailed to ``email`` (read from ``server``'s outbox)
+    and finish, which signs the new trainee in."""
     page.goto(base + "/register")
     expect(page.get_by_role("heading", name="회원가입", level=1)).to_be_visible()
     form = page.locator("main form")
@@ -63,6 +65,12 @@ def register(page: Page, base: str, name: str, email: str, password: str) -> Non
     expect(form.get_by_label("[선택] 개인정보 제3자 제공에 동의합니다.")).not_to_be_checked()
     form.get_by_role("button", name="가입하기").click()
     page.wait_for_url(lambda url: "/register" not in url)
+    if server is not None:
+        mail = next(m for m in server.outbox() if m["recipient"] == email.lower())
+        link = re.search(r"https?://\S+/confirm/\S+", mail["body"]).group(0)
+        page.goto(link)
+        page.locator("main form").get_by_role("button", name="가입 완료하기").click()
+        page.wait_for_url(lambda url: "/confirm/" not in url)
 
 
 def enroll(page: Page, base: str, code: str) -> str:

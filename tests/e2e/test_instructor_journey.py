@@ -52,16 +52,16 @@ def test_instructor_runs_a_cohort(page, browser, demo_data, tmp_path):
     page.get_by_role("link", name="다시 올리기").click()
     page.wait_for_load_state()
 
-    # Roster: preview first (2 new accounts), then confirm.
+    # Roster: preview first (2 people to invite; the preview never says who has an account), then confirm.
     import_roster(page, roster)
     stats = page.locator(".stats")
-    expect(stats.locator(".card").filter(has_text="새로 만들 계정").locator(".stat")).to_have_text("2")
+    expect(stats.locator(".card").filter(has_text="초대할 사람").locator(".stat")).to_have_text("2")
     expect(page.locator("main table").get_by_text(trainee[1])).to_be_visible()
-    expect(page.locator("main table").get_by_text("생성").first).to_be_visible()
+    expect(page.locator("main table").get_by_text("초대 메일 발송").first).to_be_visible()
     shot(page, "instructor-03-roster-preview")
     page.get_by_role("button", name="가져오기 확정").click()
     page.wait_for_load_state()
-    expect(page.get_by_text(re.compile(r"명단을 가져왔습니다: 새 계정 2명"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"명단을 가져왔습니다: 초대 2명"))).to_be_visible()
     expect(page.locator("table.roster").get_by_text(trainee[0])).to_be_visible()
 
     # The same file again changes nothing: the confirm button is disabled.

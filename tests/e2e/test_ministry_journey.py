@@ -35,7 +35,7 @@ def test_ministry_dashboard_filter_exports_and_report(page, demo_data):
     expect(page.get_by_role("heading", name="스마트공장 운영인력 양성 통계", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="주요 지표")).to_be_visible()
     expect(page.locator(".card").filter(has_text="가입 훈련생").locator(".stat")).to_have_text(re.compile(r"\d"))
-    expect(page.get_by_text("5명 미만으로 집계된 칸").first).to_be_visible()
+    expect(page.get_by_text("5의 배수로 반올림").first).to_be_visible()  # the published privacy rule
     shot(page, "ministry-01-dashboard")
 
     # Filter by course: the URL keeps it, so a reload (or a shared link) shows the same view.

@@ -27,7 +27,7 @@ def test_visitor_registers_learns_and_passes_quiz(page, live_server):
     shot(page, "trainee-01-catalogue")
 
     # Registration: required consents ticked, optional ones left alone.
-    register(page, base, "김하늘", "haneul.kim@example.kr", PASSWORD)
+    register(page, base, "김하늘", "haneul.kim@example.kr", PASSWORD, server=live_server)
     expect(page).to_have_url(re.compile(r"/dashboard"))
     expect(page.get_by_role("heading", name="내 학습", level=1)).to_be_visible()
     expect(page.locator(".user-badge")).to_contain_text("김하늘")
@@ -115,7 +115,7 @@ def test_trainee_journey_on_a_phone(phone, live_server):
     expect(page.get_by_text(info["title_ko"]).first).to_be_visible()
     _fits(page, "phone-trainee-01-catalogue")
 
-    register(page, base, "이바다", "bada.lee@example.kr", PASSWORD)
+    register(page, base, "이바다", "bada.lee@example.kr", PASSWORD, server=live_server)
     expect(page.get_by_role("heading", name="내 학습", level=1)).to_be_visible()
     _fits(page, "phone-trainee-02-dashboard")
 

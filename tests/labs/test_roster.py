@@ -91,13 +91,14 @@ def test_errors_by_row_and_column_and_nothing_written(world):
 def test_file_level_errors(world):
     assert "필수 열" in parse_roster(world.cohort, "성함,메일\n가,나\n".encode(), "x.csv").errors[0][2]
     assert "인코딩" in parse_roster(world.cohort, b"\xff\xfe\x00\x81\x82broken", "x.csv").errors[0][2]
-    assert "20MB" in parse_roster(world.cohort, b"a" * (20 * 1024 * 1024 + 1), "x.csv").errors[0][2]
+    assert "5MB" in parse_roster(world.cohort, b"a" * (5 * 1024 * 1024 + 1), "x.csv").errors[0][2]
     assert "CSV 또는 XLSX" in parse_roster(world.cohort, b"x", "x.pdf").errors[0][2]
     from tests.factories import make_user
 
     make_user("instructor", email="teacher@example.kr")
+    # a staff account's address reads like any address (no role revealed); it is never added
     p = parse_roster(world.cohort, "이름,이메일\n선생,teacher@example.kr\n".encode(), "x.csv")
-    assert p.errors and "훈련생이 아닌" in p.errors[0][2]
+    assert p.errors == [] and p.count("invite") == 1 and p.rows[0].changes == ["초대 메일 발송"]
 
 
 def test_exports_neutralise_formulas(world):
@@ -118,7 +119,7 @@ def test_roster_views_preview_confirm_export(world, client):
     url = f"/labs/cohorts/{world.cohort.id}"
     r = client.post(url + "/roster", data={"file": (io.BytesIO(CSV.encode("cp949")), "명단.csv")},
                     content_type="multipart/form-data")
-    assert r.status_code == 200 and "명단 미리 보기" in r.text and "새로 만들 계정" in r.text
+    assert r.status_code == 200 and "명단 미리 보기" in r.text and "초대할 사람" in r.text
     assert db.session.execute(select(User).where(User.email == "minsu@example.kr")).first() is None
     import re
 
@@ -128,7 +129,7 @@ def test_roster_views_preview_confirm_export(world, client):
     assert client.post(url + "/roster/confirm", data={"token": token}).status_code == 404
     login(client, world.instructor)
     r = client.post(url + "/roster/confirm", data={"token": token}, follow_redirects=True)
-    assert r.status_code == 200 and "새 계정 3명" in r.text
+    assert r.status_code == 200 and "초대 3명" in r.text
     assert "김민수" in r.text
     r = client.post(url + "/roster/confirm", data={"token": token}, follow_redirects=True)
     assert "다시 올려" in r.text  # a token is used once

@@ -1,0 +1,71 @@
+"""Cohort roster exports: the roster and the attendance sheet as rows for
+lms.core.tabular (XLSX or CSV in UTF-8 with BOM, formula-looking cells neutralised).
+
+Only the cohort's own records: enrollments run through this cohort and bookings
+made with them, never what a member does in other cohorts or institutions.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.labs.models import Cohort, CohortMember
+
+
+def roster_table(cohort: Cohort) -> tuple[list[str], list[list]]:
+    """Header and rows of the roster export (one row per member and course)."""
+    from lms.labs.services import attendance_summary, cohort_enrollments, progress_percent
+
+    header = [_("이름"), _("이메일"), _("생년월일"), _("휴대전화"), _("소속회사/후원기업"), _("학번"), _("과정"),
+              _("진도율(%)"), _("출석률(%)"), _("상태")]
+    status_label = {"active": _("수강 중"), "completed": _("수료"), "withdrawn": _("중도 포기")}
+    rows = []
+    for m, enrollments in cohort_enrollments(cohort):
+        u = m.user
+        base = [u.name, u.email, u.birth_date.isoformat() if u.birth_date else "", u.phone or "",
+                m.sponsor.name if m.sponsor else "", m.student_number or ""]
+        if not enrollments:
+            rows.append(base + ["", "", "", ""])
+        for e in enrollments:
+            att = attendance_summary(e)
+            rows.append(base + [e.course.code, progress_percent(e), "" if att.percent is None else att.percent,
+                                status_label.get(e.status, e.status)])
+    return header, rows
+
+
+def attendance_table(cohort: Cohort) -> tuple[list[str], list[list]]:
+    """Header and rows of the attendance sheet: one row per member and session booked."""
+    from lms.accounts.models import User
+    from lms.catalog.models import Module
+    from lms.core.timeutil import to_kst
+    from lms.labs.attendance import STATUS_LABELS
+    from lms.labs.models import Attendance, Booking, LabSession
+    from lms.learning.models import Enrollment
+
+    header = [_("이름"), _("이메일"), _("학번"), _("과정"), _("실습 모듈"), _("세션 시작"), _("세션 종료"),
+              _("출결"), _("참석(분)"), _("기록 방식")]
+    course_ids = [c.id for c in cohort.courses]
+    if not course_ids:
+        return header, []
+    stmt = (
+        select(CohortMember, LabSession, Attendance)
+        .join(User, User.id == CohortMember.user_id)
+        .join(Booking, Booking.user_id == CohortMember.user_id)
+        # only bookings made through this cohort's enrollments: a member's sessions in
+        # other cohorts or institutions are not this cohort's records
+        .join(Enrollment, (Enrollment.id == Booking.enrollment_id) & (Enrollment.cohort_id == CohortMember.cohort_id))
+        .join(LabSession, LabSession.id == Booking.session_id)
+        .join(Module, Module.id == LabSession.module_id)
+        .outerjoin(Attendance, (Attendance.session_id == LabSession.id) & (Attendance.user_id == CohortMember.user_id))
+        .where(CohortMember.cohort_id == cohort.id, Booking.status == "booked", Module.course_id.in_(course_ids),
+               LabSession.cancelled_at.is_(None))
+        .order_by(User.name, LabSession.starts_at)
+    )
+    rows = []
+    for m, s, a in db.session.execute(stmt).all():
+        rows.append([m.user.name, m.user.email, m.student_number or "", s.module.course.code, s.module.title_ko,
+                     to_kst(s.starts_at).strftime("%Y-%m-%d %H:%M"), to_kst(s.ends_at).strftime("%Y-%m-%d %H:%M"),
+                     str(STATUS_LABELS[a.status]) if a else _("미기록"), a.minutes if a else "",
+                     ("QR" if a.method == "qr" else _("수기")) if a else ""])
+    return header, rows
