@@ -41,9 +41,11 @@ def issue_cmd(cohort_id: int) -> None:
 @click.option("--status", type=click.Choice(["valid", "expired", "revoked", "superseded"]), default=None)
 def list_cmd(as_json: bool, status: str | None) -> None:
     """List certificates (number, status, name, course, issued, expires)."""
+    from lms.certificates.state import states_of
+
     rows = []
-    for c in db.session.execute(select(Certificate).order_by(Certificate.year, Certificate.serial)).scalars():
-        st = services.status_of(c)
+    certs = list(db.session.execute(select(Certificate).order_by(Certificate.year, Certificate.serial)).scalars())
+    for c, st in zip(certs, states_of(certs)):
         if status and st != status:
             continue
         rows.append({
