@@ -19,7 +19,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from tests.conftest import make_database
 
 REPO = Path(__file__).resolve().parents[2]
