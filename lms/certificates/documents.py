@@ -106,26 +106,30 @@ def _title(data: bytes) -> tuple[str, str] | None:
     return parts[1], parts[2][1:-1]
 
 
-def match_upload(data: bytes) -> Certificate | None:
-    """The certificate of which ``data`` is a copy this system made, byte for byte.
+def match_upload(data: bytes) -> tuple[Certificate | None, bool]:
+    """(certificate, is_issued_pdf): the certificate of which ``data`` is a copy this
+    system made, byte for byte, and whether it is the PDF as issued.
 
-    That is the issued PDF (Korean or English), or a stamped copy (expired,
-    revoked, superseded) as a download makes it. Anything else, even one
-    changed byte, answers None. The caller shows the certificate's CURRENT state.
+    That is the issued PDF (Korean or English; ``is_issued_pdf`` True), or a stamped
+    copy (expired, revoked, superseded) as a download makes it (False). Anything
+    else, even one changed byte, answers (None, False). The caller shows the
+    certificate's CURRENT state, whichever copy was uploaded.
     """
     cert = services.match_pdf(data)
-    if cert is not None or len(data) > _MAX_STAMPED_BYTES:
-        return cert
+    if cert is not None:
+        return cert, True
+    if len(data) > _MAX_STAMPED_BYTES:
+        return None, False
     found = _title(data)
     if found is None or found[1] not in (EXPIRED, REVOKED, SUPERSEDED):
-        return None
+        return None, False
     number, state = found
     cert = services.by_number(number)
     if cert is None:
-        return None
+        return None, False
     sha = hashlib.sha256(data).hexdigest()
     successor = _successor_number(cert) if state == SUPERSEDED else None
     for locale in LOCALES:
         if hashlib.sha256(render_certificate(cert, locale, state=state, successor_number=successor)).hexdigest() == sha:
-            return cert
-    return None
+            return cert, False
+    return None, False

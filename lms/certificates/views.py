@@ -106,9 +106,10 @@ def verify_pdf():
     if not data.startswith(b"%PDF-"):
         flash(_("PDF 파일이 아닙니다."), "error")
         return redirect(url_for("certificates.verify"))
-    cert = documents.match_upload(data)
+    cert, issued_pdf = documents.match_upload(data)
     view = services.public_view(cert) if cert is not None else None
-    return render_template("certificates/verify_result.html", view=view, pdf_check=True), (200 if view else 404)
+    return render_template("certificates/verify_result.html", view=view, pdf_check=True,
+                           issued_pdf=issued_pdf), (200 if view else 404)
 
 
 # --- trainee ---------------------------------------------------------------------------

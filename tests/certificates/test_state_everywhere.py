@@ -188,6 +188,7 @@ def test_a_downloaded_stamped_copy_is_recognised_by_the_upload_check(client, set
         r = client.post("/verify/pdf", data={"file-pdf": (io.BytesIO(copy), "c.pdf")},
                         content_type="multipart/form-data")
         assert r.status_code == 200 and _public_state(r.get_data(as_text=True)) == state
+        assert "상태를 표시해 내려받은 사본과 정확히 일치합니다" in r.get_data(as_text=True)
     tampered = copy.replace(b"/Producer", b"/Producex")
     r = client.post("/verify/pdf", data={"file-pdf": (io.BytesIO(tampered), "c.pdf")},
                     content_type="multipart/form-data")
