@@ -234,3 +234,18 @@ def test_state_follows_the_printed_korean_date_for_all_instants(cert, expires, d
     expected = "expired" if now.astimezone(KST).date() > printed else "valid"
     assert services.status_of(cert, now) == expected
     assert state_of(cert, now.astimezone(KST).date()) == expected
+
+
+def test_the_strongest_statement_wins(cert):
+    """Revoked beats superseded beats expired: a superseded, expired certificate that is then
+    revoked reads "revoked" on every page; lists get the same answers in one query."""
+    from lms.certificates.state import states_of
+
+    admin = make_user(role="admin")
+    cert.expires_at = _kst_midnight(today_kst() - timedelta(days=10))
+    assert state_of(cert) == "expired"
+    new = services.reissue(cert, admin, name="홍길순", reason="정정")
+    assert state_of(cert) == "superseded"
+    services.revoke(cert, admin, "중복 발급")
+    assert state_of(cert) == "revoked"
+    assert states_of([cert, new]) == [state_of(cert), state_of(new)] == ["revoked", "expired"]
