@@ -84,7 +84,11 @@ def test_every_readme_command_works_in_a_fresh_clone_after_make_run(tmp_path):
         url, drop = make_database("lms_readme")
         db_env["LMS_DATABASE_URL"] = url
     try:
-        # What `make run` does before serving (the make targets that install are not run).
+        # `make run` writes the key (make -n prints the recipes without running them) ...
+        dry_run = subprocess.run(["make", "-n", "run"], cwd=clone, env=_clean_env(), capture_output=True,
+                                 text=True, timeout=60)
+        assert "SECRET_KEY" in dry_run.stdout and dry_run.stdout.index("SECRET_KEY") < dry_run.stdout.index("db upgrade")
+        # ... then does what this test repeats (the make targets that install are not run).
         subprocess.run(["make", "-s", "config"], cwd=clone, env=_clean_env(), check=True, timeout=60)
         assert "SECRET_KEY" in (clone / "instance" / "config.py").read_text()
         flask = [str(clone / ".venv" / "bin" / "flask"), "--app", "wsgi"]
