@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
+INSTANCE ?= instance
 export FLASK_DEBUG ?= 1
 
-.PHONY: run test install migrate seed serve clean
+.PHONY: run test install config migrate seed serve clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +16,16 @@ $(BIN)/activate: requirements.txt
 
 install: $(BIN)/activate
 
-migrate: install
+# This installation's own signing key, in instance/config.py (not in git), written once:
+# with it every `flask --app wsgi <command>` works without FLASK_DEBUG or LMS_SECRET_KEY.
+config:
+	@mkdir -p $(INSTANCE)
+	@grep -qs '^SECRET_KEY' $(INSTANCE)/config.py || { \
+	  printf '\n# Written by `make` once: this installation'"'"'s session and token signing key.\nSECRET_KEY = "%s"\n' \
+	    "$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >> $(INSTANCE)/config.py && \
+	  chmod 600 $(INSTANCE)/config.py && echo "wrote a new SECRET_KEY to $(INSTANCE)/config.py"; }
+
+migrate: install config
 	$(FLASK) db upgrade
 
 seed: migrate

@@ -58,8 +58,11 @@ def init_app(app) -> None:
     def _persist_language_switch():
         # The header's language switch (?lang=) also becomes the saved preference of a
         # logged-in user, so the choice follows them to their next session and device.
-        lang = request.args.get("lang")
-        if lang in app.config["LANGUAGES"] and current_user.is_authenticated and current_user.locale != lang:
+        # A document's language (?lang= on a PDF download) is not a UI choice: see lms.core.i18n.
+        from lms.core.i18n import ui_language_choice
+
+        lang = ui_language_choice()
+        if lang is not None and current_user.is_authenticated and current_user.locale != lang:
             services.set_locale(current_user._get_current_object(), lang)
             db.session.commit()
 
@@ -293,8 +296,7 @@ def _token_page(token: str, salt: str, max_age_key: str, apply, template: str, d
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @policy("public")
 def reset_password(token: str):
-    if current_user.is_authenticated and request.method == "GET":
-        logout_user()
+    # A GET only shows the page; the session changes on the (CSRF-checked) POST alone.
     return _token_page(token, services.RESET_SALT, "PASSWORD_RESET_MAX_AGE", services.reset_password,
                        "accounts/reset.html", _("새 비밀번호를 설정했습니다. 다른 기기의 로그인은 모두 종료되었습니다."))
 
@@ -302,8 +304,7 @@ def reset_password(token: str):
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @policy("public")
 def accept_invitation(token: str):
-    if current_user.is_authenticated and request.method == "GET":
-        logout_user()
+    # As for resets: opening the link while signed in changes nothing.
     return _token_page(token, services.INVITE_SALT, "INVITATION_MAX_AGE", services.accept_invitation,
                        "accounts/invite.html", _("비밀번호를 설정했습니다. 스마트공장 아카데미에 오신 것을 환영합니다."))
 

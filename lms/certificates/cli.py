@@ -41,9 +41,11 @@ def issue_cmd(cohort_id: int) -> None:
 @click.option("--status", type=click.Choice(["valid", "expired", "revoked", "superseded"]), default=None)
 def list_cmd(as_json: bool, status: str | None) -> None:
     """List certificates (number, status, name, course, issued, expires)."""
+    from lms.certificates.state import states_of
+
     rows = []
-    for c in db.session.execute(select(Certificate).order_by(Certificate.year, Certificate.serial)).scalars():
-        st = services.status_of(c)
+    certs = list(db.session.execute(select(Certificate).order_by(Certificate.year, Certificate.serial)).scalars())
+    for c, st in zip(certs, states_of(certs)):
         if status and st != status:
             continue
         rows.append({
@@ -66,11 +68,15 @@ def list_cmd(as_json: bool, status: str | None) -> None:
               help="File to write ('-' for standard output).")
 @click.option("--lang", type=click.Choice(["ko", "en"]), default="ko")
 def render_cmd(number: str, output: str, lang: str) -> None:
-    """Render a certificate's PDF to a file."""
+    """Render a certificate's PDF to a file (stamped when it is expired, revoked or superseded)."""
+    from lms.certificates.documents import document
+
     cert = services.by_number(number)
     if cert is None:
         raise click.ClickException(f"certificate {number} not found")
-    data = services.pdf_for(cert, lang)
+    data, state = document(cert, lang)
+    if state != "valid":
+        click.echo(f"certificate {cert.number} is {state}: the copy is stamped so", err=True)
     db.session.commit()
     if output == "-":
         sys.stdout.buffer.write(data)
@@ -82,7 +88,7 @@ def render_cmd(number: str, output: str, lang: str) -> None:
 
 @cli.command("revoke")
 @click.argument("number")
-@click.option("--reason", required=True, help="Why (shown on the public verification page).")
+@click.option("--reason", required=True, help="Why (internal: staff and the holder see it, public pages never do).")
 def revoke_cmd(number: str, reason: str) -> None:
     """Revoke a certificate (the record is kept)."""
     cert = services.by_number(number)

@@ -130,6 +130,10 @@ class CertificateDoc:
     head_name_en: str
     seal_png: bytes | None = None
     logo_png: bytes | None = None
+    # The certificate's state when this copy is made (lms.certificates.state). "valid"
+    # draws the issued document byte for byte; any other state stamps every copy.
+    state: str = "valid"
+    successor_number: str | None = None
 
 
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -199,6 +203,67 @@ def _labels(locale: str, doc: CertificateDoc) -> dict:
     }
 
 
+# What a copy of a certificate that no longer attests a valid completion says, per state:
+# (the large diagonal stamp, the banner under the title). Documents carry their own language.
+_STAMPS = {
+    "ko": {
+        "revoked": ("취소됨 · 효력 없음", "이 수료증은 발급기관이 취소하여 효력이 없습니다."),
+        "superseded": ("효력 없음 · 재발급됨", "이 수료증은 재발급되어 효력이 없습니다."),
+        "expired": ("유효기간 만료", "이 수료증은 유효기간이 지났습니다."),
+    },
+    "en": {
+        "revoked": ("REVOKED · NOT VALID", "This certificate was revoked by the issuer and is not valid."),
+        "superseded": ("NOT VALID · REISSUED", "This certificate was reissued and is no longer valid."),
+        "expired": ("EXPIRED", "The validity period of this certificate has ended."),
+    },
+}
+
+
+def stamp_texts(state: str, locale: str = "ko", successor_number: str | None = None) -> list[str]:
+    """The lines stamped on a copy in ``state`` (empty for "valid"): stamp, banner, successor."""
+    locale = "en" if locale == "en" else "ko"
+    if state not in _STAMPS[locale]:
+        return []
+    lines = list(_STAMPS[locale][state])
+    if state == "superseded" and successor_number:
+        lines.append(f"Replaced by No. {successor_number}" if locale == "en"
+                     else f"새 수료증: 제 {successor_number} 호")
+    lines.append("Check its status online: " if locale == "en" else "현재 상태 확인: ")
+    return lines
+
+
+def _draw_stamp(c, doc: CertificateDoc, locale: str) -> None:
+    """A red diagonal stamp over the whole page and a red banner under the title."""
+    lines = stamp_texts(doc.state, locale, doc.successor_number)
+    if not lines:
+        return
+    W, H = A4
+    stamp, banner, rest = lines[0], lines[1], lines[2:]
+    c.saveState()
+    c.setFillColorRGB(0.78, 0.05, 0.05)
+    c.setStrokeColorRGB(0.78, 0.05, 0.05)
+    # Banner: red lines between the title and the fields, plus a red inner frame.
+    c.setLineWidth(2)
+    c.rect(44, 44, W - 88, H - 88)
+    c.setFont(FONT, 11)
+    c.drawCentredString(W / 2, H - 212, banner)
+    c.setFont(FONT, 9)
+    for i, line in enumerate(rest):
+        if line.endswith(": "):
+            line += doc.verify_url
+        c.drawCentredString(W / 2, H - 226 - 12 * i, line)
+    # Stamp: large, diagonal, semi-transparent, across the fields and the signature.
+    c.setFillAlpha(0.35)
+    c.setStrokeAlpha(0.35)
+    c.translate(W / 2, H / 2 - 40)
+    c.rotate(35)
+    size = _fit(stamp, 64, H * 0.62)
+    c.setFont(FONT, size)
+    c.setLineWidth(size / 30)
+    c.drawCentredString(0, -size / 3, stamp, mode=BOLD)
+    c.restoreState()
+
+
 def _fit(text: str, size: float, max_width: float) -> float:
     """The largest font size up to ``size`` at which ``text`` fits in ``max_width`` (long names)."""
     width = pdfmetrics.stringWidth(text, FONT, size)
@@ -214,7 +279,10 @@ def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True)
     W, H = A4
     # initialFontName: otherwise ReportLab lists an unused, non-embedded Helvetica.
     c = rl_canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT, initialFontSize=11)
-    c.setTitle(f"{'Certificate' if locale == 'en' else '수료증'} {doc.number}")
+    title = f"{'Certificate' if locale == 'en' else '수료증'} {doc.number}"
+    if doc.state != "valid":  # the state is in the metadata too (and how an upload is recognised)
+        title += f" [{doc.state}]"
+    c.setTitle(title)
     c.setAuthor(L["institution"])
     c.setCreator("Smart Factory Academy LMS")
     c.setProducer("Smart Factory Academy LMS")
@@ -297,25 +365,38 @@ def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True)
         c.setFont(FONT, 8.5)
         c.drawString(tx, qy + 14, L["valid_until"])
 
+    _draw_stamp(c, doc, locale)
     c.showPage()
     c.save()
     return buf.getvalue()
 
 
-def render_certificate(cert, locale: str = "ko") -> bytes:
-    """The certificate's PDF (Korean by default, ``locale="en"`` for English)."""
+def render_certificate(cert, locale: str = "ko", *, state: str = "valid",
+                       successor_number: str | None = None) -> bytes:
+    """The certificate's PDF (Korean by default, ``locale="en"`` for English).
+
+    ``state="valid"`` (default) is the document as issued; another state (see
+    ``lms.certificates.state``) stamps the copy as expired, revoked or superseded.
+    Callers that hand a PDF out go through ``lms.certificates.documents``, which
+    asks the certificate's state first.
+    """
+    from dataclasses import replace
+
     from lms.certificates.snapshot import doc_for
 
-    return render_doc(doc_for(cert), locale)
+    doc = doc_for(cert)
+    if state != "valid":
+        doc = replace(doc, state=state, successor_number=successor_number)
+    return render_doc(doc, locale)
 
 
-def render_many(certs, locale: str = "ko") -> bytes:
-    """One merged PDF of several certificates, one page each (for cohort downloads)."""
+def merge(pdfs) -> bytes:
+    """One PDF of several PDF documents (bytes), in order (for cohort downloads)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for cert in certs:
-        writer.append(PdfReader(io.BytesIO(render_certificate(cert, locale))))
+    for data in pdfs:
+        writer.append(PdfReader(io.BytesIO(data)))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

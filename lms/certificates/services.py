@@ -299,15 +299,13 @@ def latest_in_chain(cert: Certificate) -> Certificate:
 
 
 def status_of(cert: Certificate, now: datetime | None = None) -> str:
-    """valid | expired | revoked | superseded (revocation wins: it is the strongest statement)."""
-    now = now or utcnow()
-    if cert.revoked_at is not None:
-        return "revoked"
-    if successor(cert) is not None:
-        return "superseded"
-    if cert.expires_at is not None and cert.expires_at <= now:
-        return "expired"
-    return "valid"
+    """valid | expired | revoked | superseded, by the one rule in ``lms.certificates.state``.
+
+    ``now`` (an instant) is turned into its Korean date; default: today in Asia/Seoul.
+    """
+    from lms.certificates.state import state_of
+
+    return state_of(cert, to_kst(now).date() if now is not None else None)
 
 
 def by_number(number: str) -> Certificate | None:
@@ -381,7 +379,8 @@ def mask_name(name: str) -> str:
 
 @dataclass
 class PublicView:
-    """What the public verification page may show: no birth date, masked name."""
+    """What the public verification pages may show: masked name, no birth date, and nothing
+    internal (no revocation reason, no notes, no e-mail addresses, no staff names)."""
 
     status: str
     number: str
@@ -396,7 +395,6 @@ class PublicView:
     issued_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
-    revoked_reason: str | None
     successor_number: str | None
 
 
@@ -410,7 +408,7 @@ def public_view(cert: Certificate, now: datetime | None = None) -> PublicView:
         period_start=s.get("period_start", ""), period_end=s.get("period_end", ""), hours=s.get("hours"),
         institution_ko=s.get("institution_ko", ""), institution_en=s.get("institution_en", ""),
         issued_at=cert.issued_at, expires_at=cert.expires_at, revoked_at=cert.revoked_at,
-        revoked_reason=cert.revoked_reason, successor_number=nxt.number if nxt is not None and nxt is not cert else None,
+        successor_number=nxt.number if nxt is not None and nxt is not cert else None,
     )
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from flask import current_app
 
 from lms.certificates.pdf import CertificateDoc
+from lms.certificates.state import expires_on
 from lms.core.timeutil import to_kst
 from lms.extensions import db
 
@@ -55,7 +56,7 @@ def doc_for(cert) -> CertificateDoc:
         verification_code=cert.verification_code,
         verify_url=s.get("verify_url") or verify_url_for(cert.verification_code),
         issued_on=issued_on,
-        expires_on=to_kst(cert.expires_at).date() if cert.expires_at else None,
+        expires_on=expires_on(cert),  # the same last day the state rule uses
         name=s.get("name") or "",
         birth_date=_date(s.get("birth_date")),
         company=s.get("company") or None,

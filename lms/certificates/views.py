@@ -11,18 +11,19 @@ seal, logo and head's name.
 from __future__ import annotations
 
 import io
-import zipfile
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.certificates import services, verify as ratelimit
+from lms.certificates import documents, services, verify as ratelimit
 from lms.certificates.forms import (ExpiringForm, InstitutionAssetsForm, ReissueForm, RevokeForm, VerifyForm,
                                     VerifyPdfForm)
 from lms.certificates.models import Certificate
+from lms.certificates.state import state_of, states_of
 from lms.core import nav
+from lms.core.i18n import document_language, document_locale
 from lms.core.authz import policy
 from lms.core.validators import first_error
 from lms.errors import DomainError
@@ -106,9 +107,10 @@ def verify_pdf():
     if not data.startswith(b"%PDF-"):
         flash(_("PDF 파일이 아닙니다."), "error")
         return redirect(url_for("certificates.verify"))
-    cert = services.match_pdf(data)
+    cert, issued_pdf = documents.match_upload(data)
     view = services.public_view(cert) if cert is not None else None
-    return render_template("certificates/verify_result.html", view=view, pdf_check=True), (200 if view else 404)
+    return render_template("certificates/verify_result.html", view=view, pdf_check=True,
+                           issued_pdf=issued_pdf), (200 if view else 404)
 
 
 # --- trainee ---------------------------------------------------------------------------
@@ -117,20 +119,22 @@ def verify_pdf():
 @policy("trainee", "instructor", "admin")
 def mine():
     certs = services.certificates_of(current_user)
-    rows = [(c, services.status_of(c), services.can_renew(c)) for c in certs]
+    rows = [(c, st, st == "superseded" and services.latest_in_chain(c).number, services.can_renew(c))
+            for c, st in zip(certs, states_of(certs))]
     return render_template("certificates/mine.html", rows=rows)
 
 
 @bp.get("/certificates/<number>.pdf")
+@document_language
 @policy("trainee", "instructor", "admin")
 def download(number: str):
+    """The PDF in ``?lang=`` (ko/en; the document's language, not the UI's), stamped by its state."""
     cert = _cert_for(number)
-    locale = "en" if request.args.get("lang") == "en" else "ko"
-    data = services.pdf_for(cert, locale)
+    locale = document_locale()
+    data, state = documents.document(cert, locale)
     db.session.commit()  # keeps a first-time SHA-256 (demo-seeded certificates)
-    suffix = "-en" if locale == "en" else ""
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=request.args.get("inline") != "1",
-                     download_name=f"certificate-{cert.number}{suffix}.pdf", max_age=0)
+                     download_name=documents.file_name(cert, locale, state), max_age=0)
 
 
 @bp.post("/certificates/<number>/renew")
@@ -184,6 +188,7 @@ def manage():
     recent = list(db.session.execute(
         services.manageable_query(current_user).order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(20)
     ).scalars())
+    states = dict(zip((c.id for c in recent), states_of(recent)))
     institutions = []
     if current_user.role == "admin":
         from lms.orgs.models import Institution
@@ -191,7 +196,7 @@ def manage():
         institutions = list(db.session.execute(select(Institution).order_by(Institution.name_ko)).scalars())
     return render_template("certificates/manage.html", form=form, days=days, expiring=expiring, recent=recent,
                            cohorts=_my_cohorts(), number=number, found=found, institutions=institutions,
-                           status_of=services.status_of)
+                           states=states)
 
 
 @bp.get("/certificates/manage/<number>")
@@ -214,7 +219,7 @@ def detail(number: str):
                      "certificate.superseded": _("재발급으로 대체됨"), "certificate.renew": _("갱신 재수강 신청")}
     return render_template("certificates/detail.html", cert=cert, view=services.public_view(cert),
                            actors=actors, action_labels=action_labels,
-                           status=services.status_of(cert), successor=services.successor(cert),
+                           status=state_of(cert), successor=services.successor(cert),
                            can_revoke=services.can_revoke(current_user, cert), revoke_form=RevokeForm(),
                            reissue_form=ReissueForm(), events=events)
 
@@ -283,8 +288,10 @@ def cohort(cohort_id: int):
     active = db.session.execute(
         select(Enrollment).where(Enrollment.cohort_id == c.id, Enrollment.status == "active")
     ).scalars().all()
+    states = dict(zip((x.id for x in certs), states_of(certs)))
+    left_out = sum(1 for st in states.values() if st in ("revoked", "superseded"))
     return render_template("certificates/cohort.html", cohort=c, certs=certs, waiting=waiting, active=active,
-                           status_of=services.status_of)
+                           states=states, left_out=left_out)
 
 
 @bp.post("/certificates/cohorts/<int:cohort_id>/issue")
@@ -306,25 +313,21 @@ def cohort_issue(cohort_id: int):
 
 
 @bp.get("/certificates/cohorts/<int:cohort_id>/download")
+@document_language
 @policy("instructor", "admin")
 def cohort_download(cohort_id: int):
-    from lms.certificates.pdf import render_many
-
+    """ZIP (default) or one merged PDF (``format=pdf``) of the cohort's certificates in ``?lang=``:
+    valid ones as issued, expired ones stamped, revoked and superseded ones left out."""
     c = _cohort_for(cohort_id)
-    certs = [x for x in services.cohort_certificates(c) if x.revoked_at is None]
-    if not certs:
+    bundle = documents.cohort_bundle(c, document_locale())
+    if not bundle.included:
         flash(_("내려받을 수료증이 없습니다."), "info")
         return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
-    locale = "en" if request.args.get("lang") == "en" else "ko"
     if request.args.get("format") == "pdf":
-        data = render_many(certs, locale)
+        data = bundle.merged_pdf()
         name, mime = f"certificates-cohort-{c.id}.pdf", "application/pdf"
     else:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for cert in certs:
-                zf.writestr(f"{cert.number}.pdf", services.pdf_for(cert, locale))
-        data, name, mime = buf.getvalue(), f"certificates-cohort-{c.id}.zip", "application/zip"
+        data, name, mime = bundle.zip_bytes(), f"certificates-cohort-{c.id}.zip", "application/zip"
     db.session.commit()
     return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name, max_age=0)
 
@@ -406,7 +409,8 @@ def _my_certificate_rows():
     """(certificate, status) of the logged-in user, for ``certificates/_dashboard.html``."""
     if not current_user.is_authenticated:
         return []
-    return [(c, services.status_of(c)) for c in services.certificates_of(current_user)]
+    certs = services.certificates_of(current_user)
+    return list(zip(certs, states_of(certs)))
 
 
 @bp.app_context_processor

@@ -122,7 +122,17 @@ def test_completion_certificate_verification_and_revocation(page, browser, demo_
 
         visitor.reload()
         expect(visitor.get_by_role("heading", name="취소된 수료증입니다.")).to_be_visible()
-        expect(visitor.get_by_text("출석 기록 오류 확인")).to_have_count(0)  # the reason is internal
+        # The reason is internal: the public page never shows it (issue 9).
+        expect(visitor.get_by_text("출석 기록 오류 확인")).to_have_count(0)
         shot(visitor, "certificate-05-verify-revoked")
     finally:
         vctx.close()
+
+    # The holder's list says 취소됨 too, and a PDF fetched now is stamped void (issue 8).
+    page.goto(base + "/certificates")
+    item = page.locator(".cert-item").filter(has_text=number)
+    expect(item.locator(".badge")).to_have_text("취소됨")
+    expect(item.get_by_role("link", name="PDF 내려받기")).to_have_count(0)
+    fetched = page.request.get(f"{base}/certificates/{number}.pdf")
+    stamped = re.sub(r"\s+", "", PdfReader(io.BytesIO(fetched.body())).pages[0].extract_text())
+    assert "취소됨·효력없음" in stamped and fetched.body() != data
