@@ -273,16 +273,19 @@ def issue_for_cohort(cohort, actor=None) -> list[Certificate]:
     return certs
 
 
-def cohort_certificates(cohort) -> list[Certificate]:
-    """The current (not superseded) certificates of a cohort's enrollments."""
+def cohort_certificates_query(cohort):
+    """A select (unordered) of the current (not superseded) certificates of a cohort's enrollments."""
     from lms.learning.models import Enrollment
 
     superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
+    return (select(Certificate).join(Enrollment, Enrollment.id == Certificate.enrollment_id)
+            .where(Enrollment.cohort_id == cohort.id, Certificate.id.not_in(superseded)))
+
+
+def cohort_certificates(cohort) -> list[Certificate]:
+    """The current (not superseded) certificates of a cohort's enrollments."""
     return list(db.session.execute(
-        select(Certificate).join(Enrollment, Enrollment.id == Certificate.enrollment_id)
-        .where(Enrollment.cohort_id == cohort.id, Certificate.id.not_in(superseded))
-        .order_by(Certificate.year, Certificate.serial)
-    ).scalars())
+        cohort_certificates_query(cohort).order_by(Certificate.year, Certificate.serial)).scalars())
 
 
 # --- status, lookup ----------------------------------------------------------------------
@@ -308,6 +311,28 @@ def status_of(cert: Certificate, now: datetime | None = None) -> str:
     if cert.expires_at is not None and cert.expires_at <= now:
         return "expired"
     return "valid"
+
+
+def statuses_of(certs, now: datetime | None = None) -> dict[int, str]:
+    """{certificate id: status} for a list of certificates in one statement, by the
+    same rule as :func:`status_of` (for lists, which must not ask once per row)."""
+    now = now or utcnow()
+    ids = [c.id for c in certs]
+    if not ids:
+        return {}
+    replaced = set(db.session.execute(
+        select(Certificate.supersedes_id).where(Certificate.supersedes_id.in_(ids))).scalars())
+    out = {}
+    for cert in certs:
+        if cert.revoked_at is not None:
+            out[cert.id] = "revoked"
+        elif cert.id in replaced:
+            out[cert.id] = "superseded"
+        elif cert.expires_at is not None and cert.expires_at <= now:
+            out[cert.id] = "expired"
+        else:
+            out[cert.id] = "valid"
+    return out
 
 
 def by_number(number: str) -> Certificate | None:
@@ -518,15 +543,21 @@ def manageable_query(user):
     return q
 
 
-def expiring(user, days: int, now: datetime | None = None) -> list[Certificate]:
-    """Unrevoked, current certificates expiring in the next ``days`` days that ``user`` may manage."""
+def expiring_query(user, days: int, now: datetime | None = None):
+    """A select (unordered) of the unrevoked, current certificates expiring in the next
+    ``days`` days that ``user`` may manage."""
     now = now or utcnow()
     superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
-    q = manageable_query(user).where(
+    return manageable_query(user).where(
         Certificate.expires_at.is_not(None), Certificate.expires_at > now,
         Certificate.expires_at <= now + timedelta(days=days), Certificate.revoked_at.is_(None),
         Certificate.id.not_in(superseded),
-    ).order_by(Certificate.expires_at)
+    )
+
+
+def expiring(user, days: int, now: datetime | None = None) -> list[Certificate]:
+    """Unrevoked, current certificates expiring in the next ``days`` days that ``user`` may manage."""
+    q = expiring_query(user, days, now).order_by(Certificate.expires_at)
     return list(db.session.execute(q).scalars())
 
 

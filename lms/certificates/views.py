@@ -16,6 +16,7 @@ import zipfile
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms.certificates import services, verify as ratelimit
@@ -24,6 +25,7 @@ from lms.certificates.forms import (ExpiringForm, InstitutionAssetsForm, Reissue
 from lms.certificates.models import Certificate
 from lms.core import nav
 from lms.core.authz import policy
+from lms.core.pagination import ListSpec, list_args, paginate, search
 from lms.errors import DomainError
 from lms.extensions import db
 
@@ -158,13 +160,19 @@ def _endpoints():
 # --- instructors and admins -------------------------------------------------------------
 
 def _my_cohorts():
+    from sqlalchemy.orm import joinedload
+
     from lms.labs.models import Cohort, cohort_instructors
 
-    q = select(Cohort).order_by(Cohort.intake_year.desc(), Cohort.id.desc())
+    q = select(Cohort).options(joinedload(Cohort.programme)).order_by(Cohort.intake_year.desc(), Cohort.id.desc())
     if current_user.role != "admin":
         q = q.join(cohort_instructors, cohort_instructors.c.cohort_id == Cohort.id).where(
             cohort_instructors.c.user_id == current_user.id)
     return list(db.session.execute(q.limit(200)).scalars())
+
+
+EXPIRING_LIST = ListSpec(sorts={"expires": Certificate.expires_at}, default_sort="expires", tiebreak=Certificate.id,
+                         per_page=50)
 
 
 @bp.get("/certificates/manage")
@@ -172,7 +180,8 @@ def _my_cohorts():
 def manage():
     form = ExpiringForm(request.args)
     days = form.days.data if form.validate() and form.days.data else 90
-    expiring = services.expiring(current_user, days)
+    expiring = paginate(db.session, services.expiring_query(current_user, days), EXPIRING_LIST,
+                        list_args(request.args, EXPIRING_LIST))
     number = (request.args.get("number") or "").strip()
     found = None
     if number:
@@ -188,9 +197,10 @@ def manage():
         from lms.orgs.models import Institution
 
         institutions = list(db.session.execute(select(Institution).order_by(Institution.name_ko)).scalars())
+    statuses = services.statuses_of(recent)
     return render_template("certificates/manage.html", form=form, days=days, expiring=expiring, recent=recent,
                            cohorts=_my_cohorts(), number=number, found=found, institutions=institutions,
-                           status_of=services.status_of)
+                           status_of=lambda cert: statuses[cert.id])
 
 
 @bp.get("/certificates/manage/<number>")
@@ -267,23 +277,39 @@ def _cohort_for(cohort_id: int):
     return get_for(Cohort, cohort_id, current_user, lambda c, u: c.can_manage(u))
 
 
+def _cohort_list_spec():
+    from lms.accounts.models import User
+
+    return ListSpec(sorts={"number": Certificate.number, "name": User.name, "issued": Certificate.issued_at},
+                    default_sort="number", tiebreak=Certificate.id, per_page=50)
+
+
 @bp.get("/certificates/cohorts/<int:cohort_id>")
 @policy("instructor", "admin")
 def cohort(cohort_id: int):
+    from sqlalchemy import func
+
+    from lms.accounts.models import User
     from lms.learning.models import Enrollment
 
     c = _cohort_for(cohort_id)
-    certs = services.cohort_certificates(c)
+    spec = _cohort_list_spec()
+    largs = list_args(request.args, spec)
+    stmt = search(services.cohort_certificates_query(c).join(User, User.id == Certificate.user_id), largs.q,
+                  Certificate.number, User.name)
+    certs = paginate(db.session, stmt, spec, largs)
+    issued_total = db.session.execute(
+        select(func.count()).select_from(services.cohort_certificates_query(c).subquery())).scalar_one()
     issued = select(Certificate.enrollment_id)
-    waiting = db.session.execute(
-        select(Enrollment).where(Enrollment.cohort_id == c.id, Enrollment.status == "completed",
-                                 Enrollment.id.not_in(issued))
-    ).scalars().all()
-    active = db.session.execute(
-        select(Enrollment).where(Enrollment.cohort_id == c.id, Enrollment.status == "active")
-    ).scalars().all()
-    return render_template("certificates/cohort.html", cohort=c, certs=certs, waiting=waiting, active=active,
-                           status_of=services.status_of)
+    counts = dict(db.session.execute(
+        select(Enrollment.status, func.count(Enrollment.id))
+        .where(Enrollment.cohort_id == c.id, Enrollment.status.in_(("completed", "active")),
+               sa.or_(Enrollment.status == "active", Enrollment.id.not_in(issued)))
+        .group_by(Enrollment.status)).all())
+    statuses = services.statuses_of(certs.items)
+    return render_template("certificates/cohort.html", cohort=c, certs=certs, issued_total=issued_total,
+                           waiting=counts.get("completed", 0), active=counts.get("active", 0),
+                           status_of=lambda cert: statuses[cert.id])
 
 
 @bp.post("/certificates/cohorts/<int:cohort_id>/issue")

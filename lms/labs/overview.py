@@ -1,0 +1,448 @@
+"""What the instructor's pages show about many trainees at once, in a fixed number
+of grouped queries whatever the cohort's size: progress of a set of enrollments,
+their attendance, a cohort's roster one page at a time, the figures of a cohort
+(progress distribution, attendance rate, pending sign-offs) and the practical
+sign-offs waiting for an assessor.
+
+Progress follows the learning engine's rule (``lms.learning.services.module_states``):
+the share, in whole percent rounded down, of the course's active modules that are
+done: a lesson completed, a quiz with a passed submitted attempt, a practical whose
+latest current sign-off passed. Attendance follows ``services.attendance_summary``:
+ended, not-cancelled sessions of the course the trainee was booked on; excused ones
+left out; present counts the whole session, late and early leave the minutes
+recorded (at most the session), absent or unrecorded nothing. Both are computed here
+in SQL for many enrollments at once; tests hold them equal to the per-trainee functions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.core.db import utcnow
+from lms.core.pagination import ListSpec, Page, list_args, paginate, search
+from lms.extensions import db
+from lms.labs.models import Attendance, Booking, Cohort, CohortMember, LabSession, PracticalSignoff, cohort_courses
+
+# Progress distribution buckets: (label key, lowest percent, highest percent).
+PROGRESS_BUCKETS = ((0, 0), (1, 24), (25, 49), (50, 74), (75, 99), (100, 100))
+
+
+# --------------------------------------------------------------------------- progress
+
+def _done_modules(enrollment_ids):
+    """A select of (enrollment_id, module_id) for every done active module of the
+    enrollments whose ids ``enrollment_ids`` (a select of ids) yields."""
+    from lms.catalog.models import Module
+    from lms.learning.models import ModuleProgress as MP
+    from lms.learning.models import QuizAttempt as QA
+
+    PS = PracticalSignoff
+    lessons = (select(MP.enrollment_id, MP.module_id).join(Module, Module.id == MP.module_id)
+               .where(MP.enrollment_id.in_(enrollment_ids), MP.status == "completed",
+                      Module.kind.not_in(("quiz", "practical")), Module.retired_at.is_(None)))
+    quizzes = (select(QA.enrollment_id, QA.module_id).join(Module, Module.id == QA.module_id)
+               .where(QA.enrollment_id.in_(enrollment_ids), QA.submitted_at.is_not(None), QA.passed.is_(True),
+                      Module.kind == "quiz", Module.retired_at.is_(None)))
+    newer = sa.orm.aliased(PS)
+    ranked = (select(PS.enrollment_id, PS.module_id, PS.outcome,
+                     sa.func.row_number().over(partition_by=(PS.enrollment_id, PS.module_id),
+                                               order_by=(PS.created_at.desc(), PS.id.desc())).label("rn"))
+              .where(PS.enrollment_id.in_(enrollment_ids), ~sa.exists().where(newer.supersedes_id == PS.id))
+              .subquery())
+    practicals = (select(ranked.c.enrollment_id, ranked.c.module_id).join(Module, Module.id == ranked.c.module_id)
+                  .where(ranked.c.rn == 1, ranked.c.outcome == "passed", Module.kind == "practical",
+                         Module.retired_at.is_(None)))
+    return sa.union(lessons, quizzes, practicals)
+
+
+def progress_select(enrollment_ids):
+    """A subquery of (enrollment_id, course_id, percent) for the enrollments ``enrollment_ids``
+    (a select of ids) yields; percent is an integer 0-100 computed in SQL."""
+    from lms.catalog.models import Module
+    from lms.learning.models import Enrollment
+
+    done = _done_modules(enrollment_ids).subquery()
+    done_counts = (select(done.c.enrollment_id, sa.func.count().label("done"))
+                   .group_by(done.c.enrollment_id).subquery())
+    totals = (select(Module.course_id, sa.func.count().label("total")).where(Module.retired_at.is_(None))
+              .group_by(Module.course_id).subquery())
+    percent = sa.case((totals.c.total > 0, sa.func.coalesce(done_counts.c.done, 0) * 100 / totals.c.total), else_=0)
+    return (select(Enrollment.id.label("enrollment_id"), Enrollment.course_id, percent.label("percent"))
+            .outerjoin(totals, totals.c.course_id == Enrollment.course_id)
+            .outerjoin(done_counts, done_counts.c.enrollment_id == Enrollment.id)
+            .where(Enrollment.id.in_(enrollment_ids))
+            .subquery())
+
+
+def progress_of(enrollment_ids) -> dict[int, int]:
+    """{enrollment id: progress percent 0-100} in one statement. ``enrollment_ids`` is a
+    list of ids or a select of ids."""
+    if isinstance(enrollment_ids, (list, tuple, set)):
+        if not enrollment_ids:
+            return {}
+        enrollment_ids = list(enrollment_ids)
+    p = progress_select(enrollment_ids)
+    return {eid: int(pct) for eid, pct in db.session.execute(select(p.c.enrollment_id, p.c.percent))}
+
+
+# --------------------------------------------------------------------------- attendance
+
+def _session_minutes():
+    """SQL for a session's length in whole minutes, on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        span = sa.extract("epoch", LabSession.ends_at - LabSession.starts_at) / 60
+    else:
+        span = (sa.func.julianday(LabSession.ends_at) - sa.func.julianday(LabSession.starts_at)) * 1440
+    return sa.cast(sa.func.round(span), sa.Integer)
+
+
+def _attendance_rows(enrollment_ids, now):
+    """(enrollment_id, scheduled minutes, attended minutes) per booked, ended, not-cancelled
+    and not excused session of each enrollment's course."""
+    from lms.catalog.models import Module
+    from lms.learning.models import Enrollment
+
+    length = _session_minutes()
+    attended = sa.case(
+        (Attendance.status == "present", length),
+        (Attendance.status.in_(("late", "early_leave")),
+         sa.case((Attendance.minutes > length, length), (Attendance.minutes < 0, 0), else_=Attendance.minutes)),
+        else_=0)
+    return (select(Enrollment.id.label("enrollment_id"), length.label("scheduled"), attended.label("attended"))
+            .join(Booking, sa.and_(Booking.user_id == Enrollment.user_id, Booking.status == "booked"))
+            .join(LabSession, LabSession.id == Booking.session_id)
+            .join(Module, sa.and_(Module.id == LabSession.module_id, Module.course_id == Enrollment.course_id))
+            .outerjoin(Attendance, sa.and_(Attendance.session_id == LabSession.id,
+                                           Attendance.user_id == Booking.user_id))
+            .where(Enrollment.id.in_(enrollment_ids), LabSession.cancelled_at.is_(None), LabSession.ends_at <= now,
+                   sa.or_(Attendance.status.is_(None), Attendance.status != "excused"))
+            .subquery())
+
+
+@dataclass(frozen=True)
+class Minutes:
+    """Scheduled and attended minutes; ``rate`` is the exact share (None when nothing was scheduled)."""
+
+    scheduled: int = 0
+    attended: int = 0
+
+    @property
+    def rate(self) -> Fraction | None:
+        return Fraction(self.attended, self.scheduled) if self.scheduled else None
+
+    @property
+    def percent(self) -> float | None:
+        """For display only (one decimal); thresholds compare ``rate``."""
+        return None if not self.scheduled else round(100 * self.attended / self.scheduled, 1)
+
+
+def attendance_of(enrollment_ids) -> dict[int, Minutes]:
+    """{enrollment id: Minutes} in one grouped statement (enrollments with no
+    scheduled session are absent from the dict)."""
+    if isinstance(enrollment_ids, (list, tuple, set)):
+        if not enrollment_ids:
+            return {}
+        enrollment_ids = list(enrollment_ids)
+    rows = _attendance_rows(enrollment_ids, utcnow())
+    stmt = (select(rows.c.enrollment_id, sa.func.sum(rows.c.scheduled), sa.func.sum(rows.c.attended))
+            .group_by(rows.c.enrollment_id))
+    return {eid: Minutes(int(s or 0), int(a or 0)) for eid, s, a in db.session.execute(stmt)}
+
+
+def attendance_total(enrollment_ids) -> Minutes:
+    """The summed Minutes of a set of enrollments (one statement)."""
+    rows = _attendance_rows(enrollment_ids, utcnow())
+    s, a = db.session.execute(select(sa.func.sum(rows.c.scheduled), sa.func.sum(rows.c.attended))).one()
+    return Minutes(int(s or 0), int(a or 0))
+
+
+# --------------------------------------------------------------------------- a cohort
+
+def cohort_enrollment_ids(cohort_ids):
+    """A select of the ids of the not-withdrawn enrollments of cohorts' members in the
+    cohorts' courses (what the roster shows). ``cohort_ids`` is a list or a select."""
+    from lms.learning.models import Enrollment
+
+    return (select(Enrollment.id)
+            .join(CohortMember, CohortMember.user_id == Enrollment.user_id)
+            .join(cohort_courses, sa.and_(cohort_courses.c.cohort_id == CohortMember.cohort_id,
+                                          cohort_courses.c.course_id == Enrollment.course_id))
+            .where(CohortMember.cohort_id.in_(cohort_ids), Enrollment.status != "withdrawn"))
+
+
+@dataclass
+class RosterRow:
+    """A member on a page of the roster with their enrollments, progress and attendance."""
+
+    member: CohortMember
+    items: list = field(default_factory=list)  # [(Enrollment, percent, Minutes)]
+
+
+def roster_spec():
+    from lms.accounts.models import User
+    from lms.orgs.models import Company
+
+    return ListSpec(sorts={"name": User.name, "email": User.email, "number": CohortMember.student_number,
+                           "sponsor": Company.name, "joined": CohortMember.joined_at},
+                    default_sort="name", tiebreak=CohortMember.id, per_page=50)
+
+
+def roster_page(cohort: Cohort, args) -> Page:
+    """One page of the cohort's roster (``args``: request arguments ``page``/``sort``/
+    ``dir``/``q``; search on name, e-mail and student number). Rows are RosterRow.
+    Four statements: count, members (with user and sponsor), enrollments, and one each
+    for progress and attendance of the page's enrollments."""
+    from lms.accounts.models import User
+    from lms.learning.models import Enrollment
+    from lms.orgs.models import Company
+
+    spec = roster_spec()
+    largs = list_args(args, spec)
+    stmt = (select(CohortMember).join(User, User.id == CohortMember.user_id)
+            .outerjoin(Company, Company.id == CohortMember.sponsor_company_id)
+            .where(CohortMember.cohort_id == cohort.id)
+            .options(joinedload(CohortMember.user), joinedload(CohortMember.sponsor)))
+    stmt = search(stmt, largs.q, User.name, User.email, CohortMember.student_number)
+    count = search(select(sa.func.count(CohortMember.id)).join(User, User.id == CohortMember.user_id)
+                   .where(CohortMember.cohort_id == cohort.id), largs.q, User.name, User.email,
+                   CohortMember.student_number)
+    page = paginate(db.session, stmt, spec, largs, count_stmt=count)
+    page.items = _rows_for(cohort, page.items)
+    return page
+
+
+def _rows_for(cohort: Cohort, members: list) -> list[RosterRow]:
+    """RosterRow for each member: enrollments in the cohort's courses (not withdrawn)
+    with progress and attendance, in three statements whatever the number of members."""
+    from lms.learning.models import Enrollment
+
+    user_ids = [m.user_id for m in members]
+    course_ids = [c.id for c in cohort.courses]
+    by_user: dict[int, list] = {uid: [] for uid in user_ids}
+    if user_ids and course_ids:
+        member_ids = select(CohortMember.user_id).where(CohortMember.id.in_([m.id for m in members]))
+        enrollments = db.session.execute(
+            select(Enrollment).where(Enrollment.user_id.in_(member_ids), Enrollment.course_id.in_(course_ids),
+                                     Enrollment.status != "withdrawn")
+            .options(joinedload(Enrollment.course)).order_by(Enrollment.course_id, Enrollment.id)).scalars().all()
+        ids = select(Enrollment.id).where(Enrollment.user_id.in_(member_ids), Enrollment.course_id.in_(course_ids),
+                                          Enrollment.status != "withdrawn")
+        progress = progress_of(ids)
+        attendance = attendance_of(ids)
+        for e in enrollments:
+            by_user[e.user_id].append((e, progress.get(e.id, 0), attendance.get(e.id, Minutes())))
+    return [RosterRow(m, by_user.get(m.user_id, [])) for m in members]
+
+
+def cohort_roster(cohort: Cohort) -> list[RosterRow]:
+    """The whole roster (exports act on every member), by name, in four statements."""
+    from lms.accounts.models import User
+
+    members = list(db.session.execute(
+        select(CohortMember).join(User, User.id == CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+        .options(joinedload(CohortMember.user), joinedload(CohortMember.sponsor))
+        .order_by(User.name, User.id)).scalars())
+    return _rows_for(cohort, members)
+
+
+@dataclass
+class CohortFigures:
+    """A cohort at a glance: members, enrollments by status, the progress distribution
+    (count of enrollments per PROGRESS_BUCKETS bucket), average progress, attendance
+    minutes, and how many practical sign-offs wait (trainees marked absent excluded)."""
+
+    members: int = 0
+    enrollments: int = 0
+    completed: int = 0
+    distribution: list = field(default_factory=list)  # [((low, high), count)]
+    average: int | None = None
+    attendance: Minutes = field(default_factory=Minutes)
+    pending_signoffs: int = 0
+
+
+def cohort_figures(cohort: Cohort) -> CohortFigures:
+    """The figures of one cohort in five grouped statements."""
+    from lms.learning.models import Enrollment
+
+    ids = cohort_enrollment_ids([cohort.id])
+    members = db.session.execute(
+        select(sa.func.count(CohortMember.id)).where(CohortMember.cohort_id == cohort.id)).scalar_one()
+    p = progress_select(ids)
+    bucket = sa.case(*((sa.and_(p.c.percent >= lo, p.c.percent <= hi), lo) for lo, hi in PROGRESS_BUCKETS), else_=-1)
+    counts = dict(db.session.execute(select(bucket, sa.func.count()).group_by(bucket)).all())
+    total_pct, n = db.session.execute(select(sa.func.sum(p.c.percent), sa.func.count())).one()
+    completed = db.session.execute(
+        select(sa.func.count(Enrollment.id)).where(Enrollment.id.in_(ids), Enrollment.status == "completed")
+    ).scalar_one()
+    return CohortFigures(
+        members=members, enrollments=n or 0, completed=completed,
+        distribution=[((lo, hi), counts.get(lo, 0)) for lo, hi in PROGRESS_BUCKETS],
+        average=(int(total_pct or 0) // n) if n else None,
+        attendance=attendance_total(ids),
+        pending_signoffs=pending_signoffs_count(cohort_id=cohort.id),
+    )
+
+
+@dataclass
+class CohortCard:
+    cohort: Cohort
+    members: int
+    average: int | None
+
+
+def cohort_cards(cohorts: list[Cohort]) -> list[CohortCard]:
+    """Member count and average progress of each cohort, in two grouped statements."""
+    if not cohorts:
+        return []
+    ids = [c.id for c in cohorts]
+    members = member_counts(ids)
+    enr = cohort_enrollment_ids(ids).add_columns(CohortMember.cohort_id.label("cohort_id")).subquery()
+    p = progress_select(select(enr.c.id))
+    rows = db.session.execute(
+        select(enr.c.cohort_id, sa.func.sum(p.c.percent), sa.func.count())
+        .join(p, p.c.enrollment_id == enr.c.id).group_by(enr.c.cohort_id)).all()
+    avg = {cid: int(total or 0) // n for cid, total, n in rows if n}
+    return [CohortCard(c, members.get(c.id, 0), avg.get(c.id)) for c in cohorts]
+
+
+def member_counts(cohort_ids: list[int]) -> dict[int, int]:
+    """{cohort id: members} in one grouped statement."""
+    if not cohort_ids:
+        return {}
+    return dict(db.session.execute(
+        select(CohortMember.cohort_id, sa.func.count(CohortMember.id)).where(CohortMember.cohort_id.in_(cohort_ids))
+        .group_by(CohortMember.cohort_id)).all())
+
+
+# --------------------------------------------------------------------------- sign-offs waiting
+
+def _pending(user=None, cohort_id: int | None = None):
+    """A subquery of (booking_id, session_id) waiting for a sign-off: one row per
+    (enrollment, module), the latest ended session of a booked trainee whose enrollment
+    is active, who has no sign-off for the module yet and was not marked absent or
+    excused there. Limited to sessions ``user`` manages, or to ``cohort_id``'s trainees."""
+    from lms.labs.models import cohort_instructors, lab_instructors
+    from lms.learning.models import Enrollment
+
+    now = utcnow()
+    ranked = (
+        select(Booking.id.label("booking_id"), LabSession.id.label("session_id"),
+               sa.func.row_number().over(partition_by=(Booking.enrollment_id, LabSession.module_id),
+                                         order_by=(LabSession.starts_at.desc(), LabSession.id.desc())).label("rn"))
+        .join(LabSession, LabSession.id == Booking.session_id)
+        .join(Enrollment, Enrollment.id == Booking.enrollment_id)
+        .outerjoin(Attendance, sa.and_(Attendance.session_id == LabSession.id, Attendance.user_id == Booking.user_id))
+        .where(Booking.status == "booked", Enrollment.status == "active", LabSession.cancelled_at.is_(None),
+               LabSession.ends_at <= now,
+               sa.or_(Attendance.status.is_(None), Attendance.status.not_in(("absent", "excused"))),
+               ~sa.exists().where(PracticalSignoff.enrollment_id == Booking.enrollment_id,
+                                  PracticalSignoff.module_id == LabSession.module_id))
+    )
+    if cohort_id is not None:
+        ranked = ranked.where(Enrollment.cohort_id == cohort_id)
+    if user is not None and user.role != "admin":
+        lab_ids = select(lab_instructors.c.lab_id).where(lab_instructors.c.user_id == user.id)
+        cohort_ids = select(cohort_instructors.c.cohort_id).where(cohort_instructors.c.user_id == user.id)
+        ranked = ranked.where(sa.or_(LabSession.instructor_id == user.id, LabSession.lab_id.in_(lab_ids),
+                                     LabSession.cohort_id.in_(cohort_ids)))
+    ranked = ranked.subquery()
+    return select(ranked.c.booking_id, ranked.c.session_id).where(ranked.c.rn == 1).subquery()
+
+
+def pending_signoffs_count(user=None, cohort_id: int | None = None) -> int:
+    """How many practical sign-offs wait (see :func:`_pending`), in one statement."""
+    pending = _pending(user, cohort_id)
+    return db.session.execute(select(sa.func.count()).select_from(pending)).scalar_one()
+
+
+def pending_signoffs_list(user, limit: int = 30) -> list[tuple[Booking, LabSession]]:
+    """The ``limit`` most recent (booking, session) waiting for ``user``'s sign-off, with
+    trainee, module and course loaded (one statement)."""
+    from lms.catalog.models import Module
+
+    pending = _pending(user)
+    stmt = (select(Booking, LabSession)
+            .join(pending, pending.c.booking_id == Booking.id)
+            .join(LabSession, LabSession.id == pending.c.session_id)
+            .options(joinedload(Booking.user), joinedload(LabSession.module).joinedload(Module.course))
+            .order_by(LabSession.starts_at.desc(), Booking.id).limit(limit))
+    return [(b, s) for b, s in db.session.execute(stmt).unique().all()]
+
+
+# --------------------------------------------------------------------------- sessions
+
+def session_load_options():
+    """Loader options for session tables (module and course, lab, room, instructor)."""
+    from lms.catalog.models import Module
+
+    return (joinedload(LabSession.module).joinedload(Module.course), joinedload(LabSession.lab),
+            joinedload(LabSession.room), joinedload(LabSession.instructor))
+
+
+def cohort_load_options():
+    """Loader options for cohort lists (programme, courses, instructors)."""
+    return (joinedload(Cohort.programme), selectinload(Cohort.courses), selectinload(Cohort.instructors))
+
+
+def session_roster_spec():
+    from lms.accounts.models import User
+
+    return ListSpec(sorts={"name": User.name, "email": User.email}, default_sort="name", tiebreak=Booking.id,
+                    per_page=50)
+
+
+@dataclass
+class SessionSheet:
+    """A page of a session's attendance sheet: the bookings (trainee loaded), their
+    attendance {user id: Attendance}, current sign-offs {user id: PracticalSignoff},
+    and the waiting list (first ``WAITLIST_SHOWN``, with its full length)."""
+
+    roster: Page
+    attendance: dict
+    signoffs: dict
+    waitlist: list
+    waitlist_total: int
+
+
+WAITLIST_SHOWN = 50
+
+
+def session_sheet(session: LabSession, args) -> SessionSheet:
+    """One page of the booked trainees of ``session`` (``args``: page/sort/dir/q on name
+    and e-mail) with what the attendance sheet shows, in six statements."""
+    from lms.accounts.models import User
+
+    spec = session_roster_spec()
+    largs = list_args(args, spec)
+    where = (Booking.session_id == session.id, Booking.status == "booked")
+    stmt = search(select(Booking).join(User, User.id == Booking.user_id).where(*where)
+                  .options(joinedload(Booking.user)), largs.q, User.name, User.email)
+    count = search(select(sa.func.count(Booking.id)).join(User, User.id == Booking.user_id).where(*where),
+                   largs.q, User.name, User.email)
+    page = paginate(db.session, stmt, spec, largs, count_stmt=count)
+    user_ids = [b.user_id for b in page.items]
+    attendance = {}
+    signoffs = {}
+    if user_ids:
+        attendance = {a.user_id: a for a in db.session.execute(
+            select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id.in_(user_ids))).scalars()}
+        by_enrollment = {b.enrollment_id: b.user_id for b in page.items if b.enrollment_id}
+        if by_enrollment:
+            newer = sa.orm.aliased(PracticalSignoff)
+            rows = db.session.execute(
+                select(PracticalSignoff).where(PracticalSignoff.enrollment_id.in_(list(by_enrollment)),
+                                               PracticalSignoff.module_id == session.module_id,
+                                               ~sa.exists().where(newer.supersedes_id == PracticalSignoff.id))
+                .order_by(PracticalSignoff.id)).scalars()
+            for so in rows:  # oldest first: the newest current one wins, as current_signoff picks it
+                signoffs[by_enrollment[so.enrollment_id]] = so
+    wait_where = (Booking.session_id == session.id, Booking.status == "waitlisted")
+    waitlist = list(db.session.execute(
+        select(Booking).where(*wait_where).options(joinedload(Booking.user))
+        .order_by(Booking.created_at, Booking.id).limit(WAITLIST_SHOWN)).scalars())
+    waitlist_total = db.session.execute(select(sa.func.count(Booking.id)).where(*wait_where)).scalar_one()
+    return SessionSheet(page, attendance, signoffs, waitlist, waitlist_total)
