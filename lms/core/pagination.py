@@ -8,8 +8,8 @@ template macro ``_macros/lists.html`` renders the pager, the sort links and the
 search box from the returned :class:`Page`.
 
 Request arguments: ``page`` (1-based), ``sort`` (a key of ``ListSpec.sorts``),
-``dir`` (``asc``/``desc``), ``q`` (search text), ``after``/``before`` (keyset
-cursors). Unknown or malformed values fall back to the defaults, never a 500.
+``dir`` (``asc``/``desc``), ``q`` (search text), ``per_page`` (at most
+MAX_PER_PAGE), ``after``/``before`` (keyset cursors). Unknown or malformed values fall back to the defaults, never a 500.
 """
 from __future__ import annotations
 
@@ -65,7 +65,11 @@ def list_args(args: Mapping[str, str], spec: ListSpec, **extra) -> ListArgs:
     if direction not in ("asc", "desc"):
         direction = spec.default_dir if sort == spec.default_sort else "asc"
     q = (args.get("q", "") or "").strip()[:100]
-    return ListArgs(page=page, sort=sort, direction=direction, q=q, per_page=min(spec.per_page, MAX_PER_PAGE),
+    try:
+        per_page = int(args.get("per_page", spec.per_page))
+    except (TypeError, ValueError):
+        per_page = spec.per_page
+    return ListArgs(page=page, sort=sort, direction=direction, q=q, per_page=min(max(per_page, 1), MAX_PER_PAGE),
                     extra=extra)
 
 
@@ -211,7 +215,11 @@ def keyset(session, stmt, key: tuple, args: Mapping[str, str], *, per_page: int 
     the rows newer than it. One SELECT of ``per_page + 1`` rows, whatever the table size.
 
     ``row_key(item)`` gives an item's key values for the cursors."""
-    per_page = min(per_page, MAX_PER_PAGE)
+    try:
+        per_page = int(args.get("per_page", per_page))
+    except (TypeError, ValueError):
+        pass
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
     after = decode_cursor(args.get("after"), len(key))
     before = None if after else decode_cursor(args.get("before"), len(key))
     if before is not None:
