@@ -48,4 +48,7 @@ def load_reference_data(overwrite: bool = False) -> dict[str, int]:
                     setattr(obj, k, v)
         counts[model.__tablename__] = added
     db.session.flush()
+    from lms.core.db import analyze
+
+    analyze(db.session, [name for name, n in counts.items() if n])
     return counts
