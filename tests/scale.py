@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 from lms.core.db import utcnow
 from lms.extensions import db
-from tests.factories import make_company, make_course, make_institution, make_user
+from tests.factories import make_company, make_course, make_institution, make_user  # noqa: F401
 
 
 def build_world() -> SimpleNamespace:
@@ -165,6 +165,26 @@ def grow(w, trainees: int, sessions: int, logs: int) -> None:
             extra = make_user("trainee", name=f"대기자{w.n}-{k}")
             db.session.add(Booking(session_id=future[0].id, user_id=extra.id, status="waitlisted",
                                    created_at=utcnow() - timedelta(minutes=k + 1)))
+    # More programmes (with a cohort each), labs (with rooms and equipment), institutions and companies.
+    from lms.labs.models import Cohort, Equipment, LabRoom, Programme, SmartLab
+
+    for k in range(max(1, trainees // 4)):
+        inst = make_institution()
+        programme = Programme(institution_id=inst.id, kind="smart_lab", name_ko=f"추가 프로그램 {w.n}-{k}")
+        programme.sponsors = [make_company()]
+        db.session.add(programme)
+        extra_cohort = Cohort(programme=programme, intake_year=2025, term=2, label=f"추가-{w.n}-{k}기")
+        extra_cohort.courses = [w.course]
+        extra_cohort.instructors = [w.instructor]
+        db.session.add(extra_cohort)
+        extra_lab = SmartLab(institution_id=inst.id, name_ko=f"추가 스마트랩 {w.n}-{k}")
+        extra_lab.instructors = [w.instructor]
+        db.session.add(extra_lab)
+        db.session.flush()
+        extra_room = LabRoom(lab_id=extra_lab.id, name_ko="추가 실습실", seats=20)
+        db.session.add(extra_room)
+        db.session.flush()
+        db.session.add(Equipment(lab_id=extra_lab.id, room_id=extra_room.id, kind="plc_bench", name="PLC", quantity=2))
     for k in range(logs):
         record(w.admin, "account.role_change", w.me, old="trainee", new="trainee")
         record(w.instructor, "attendance.record", w.sessions[0], changed=k)

@@ -132,15 +132,15 @@ def cohorts_for(user, limit: int | None = None) -> list[Cohort]:
     return list(db.session.execute(stmt).scalars())
 
 
-def labs_for(user) -> list[SmartLab]:
-    """Smart labs the user may see."""
+def labs_for(user, options=()) -> list[SmartLab]:
+    """Smart labs the user may see (``options``: loader options for what the caller shows)."""
     from lms.labs.models import lab_instructors
 
-    stmt = select(SmartLab).order_by(SmartLab.name_ko)
+    stmt = select(SmartLab).order_by(SmartLab.name_ko).options(*options)
     if not _is_admin(user):
         stmt = stmt.join(lab_instructors, lab_instructors.c.lab_id == SmartLab.id).where(
             lab_instructors.c.user_id == user.id)
-    return list(db.session.execute(stmt).scalars())
+    return list(db.session.execute(stmt).unique().scalars())
 
 
 def sessions_for(user, *, upcoming: bool | None = None, limit: int | None = None) -> list[LabSession]:

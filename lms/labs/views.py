@@ -152,7 +152,12 @@ def _programme_form(form: ProgrammeForm):
 @bp.route("/labs/programmes")
 @policy("admin")
 def programmes():
-    items = list(db.session.execute(select(Programme).order_by(Programme.is_active.desc(), Programme.name_ko)).scalars())
+    from sqlalchemy.orm import joinedload, selectinload
+
+    items = list(db.session.execute(
+        select(Programme).order_by(Programme.is_active.desc(), Programme.name_ko)
+        .options(joinedload(Programme.institution), selectinload(Programme.sponsors),
+                 selectinload(Programme.cohorts))).unique().scalars())
     return render_template("labs/programmes.html", programmes=items)
 
 
@@ -354,7 +359,13 @@ def _lab_form(form: LabForm):
 @bp.route("/labs/smartlabs")
 @policy("instructor", "admin")
 def smartlabs():
-    return render_template("labs/smartlabs.html", labs=svc.labs_for(current_user))
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from lms.labs.models import SmartLab
+
+    labs = svc.labs_for(current_user, options=(
+        joinedload(SmartLab.institution), selectinload(SmartLab.rooms), selectinload(SmartLab.equipment)))
+    return render_template("labs/smartlabs.html", labs=labs)
 
 
 @bp.route("/labs/smartlabs/new", methods=["GET", "POST"])
@@ -398,10 +409,10 @@ def smartlab(lab_id: int):
     lab = get_lab_for(current_user, lab_id)
     sessions = list(db.session.execute(
         select(LabSession).where(LabSession.lab_id == lab.id, LabSession.ends_at >= utcnow())
-        .order_by(LabSession.starts_at).limit(100)).scalars())
+        .order_by(LabSession.starts_at).limit(100).options(*overview.session_load_options())).unique().scalars())
     past = list(db.session.execute(
         select(LabSession).where(LabSession.lab_id == lab.id, LabSession.ends_at < utcnow())
-        .order_by(LabSession.starts_at.desc()).limit(20)).scalars())
+        .order_by(LabSession.starts_at.desc()).limit(20).options(*overview.session_load_options())).unique().scalars())
     return render_template("labs/smartlab.html", lab=lab, sessions=sessions, past=past,
                            room_form=RoomForm(prefix="room"), equipment_form=_equipment_form(lab),
                            equipment_labels=svc.EQUIPMENT_KIND_LABELS)
