@@ -264,6 +264,11 @@ class CohortFigures:
     pending_signoffs: int = 0
 
 
+def _bucket(percent):
+    """SQL: the lowest percent of the PROGRESS_BUCKETS bucket ``percent`` falls in."""
+    return sa.case(*((sa.and_(percent >= lo, percent <= hi), lo) for lo, hi in PROGRESS_BUCKETS), else_=-1)
+
+
 def cohort_figures(cohort: Cohort) -> CohortFigures:
     """The figures of one cohort in five grouped statements."""
     from lms.learning.models import Enrollment
@@ -272,16 +277,18 @@ def cohort_figures(cohort: Cohort) -> CohortFigures:
     members = db.session.execute(
         select(sa.func.count(CohortMember.id)).where(CohortMember.cohort_id == cohort.id)).scalar_one()
     p = progress_select(ids)
-    bucket = sa.case(*((sa.and_(p.c.percent >= lo, p.c.percent <= hi), lo) for lo, hi in PROGRESS_BUCKETS), else_=-1)
-    counts = dict(db.session.execute(select(bucket, sa.func.count()).group_by(bucket)).all())
-    total_pct, n = db.session.execute(select(sa.func.sum(p.c.percent), sa.func.count())).one()
+    bucket = _bucket(p.c.percent)
+    rows = db.session.execute(select(bucket, sa.func.count(), sa.func.sum(p.c.percent)).group_by(bucket)).all()
+    counts = {b: c for b, c, _s in rows}
+    n = sum(c for _b, c, _s in rows)
+    total_pct = sum(int(s or 0) for _b, _c, s in rows)
     completed = db.session.execute(
         select(sa.func.count(Enrollment.id)).where(Enrollment.id.in_(ids), Enrollment.status == "completed")
     ).scalar_one()
     return CohortFigures(
         members=members, enrollments=n or 0, completed=completed,
         distribution=[((lo, hi), counts.get(lo, 0)) for lo, hi in PROGRESS_BUCKETS],
-        average=(int(total_pct or 0) // n) if n else None,
+        average=(total_pct // n) if n else None,
         attendance=attendance_total(ids),
         pending_signoffs=pending_signoffs_count(cohort_id=cohort.id),
     )
@@ -289,24 +296,44 @@ def cohort_figures(cohort: Cohort) -> CohortFigures:
 
 @dataclass
 class CohortCard:
+    """A cohort on the instructor's dashboard: members, average progress, the progress
+    distribution [((low, high), enrollments)] and attendance minutes."""
+
     cohort: Cohort
     members: int
     average: int | None
+    distribution: list = field(default_factory=list)
+    attendance: Minutes = field(default_factory=Minutes)
 
 
 def cohort_cards(cohorts: list[Cohort]) -> list[CohortCard]:
-    """Member count and average progress of each cohort, in two grouped statements."""
+    """The cards of several cohorts in three grouped statements (members; progress by
+    cohort and bucket; attendance by cohort), however many trainees they hold."""
     if not cohorts:
         return []
     ids = [c.id for c in cohorts]
     members = member_counts(ids)
     enr = cohort_enrollment_ids(ids).add_columns(CohortMember.cohort_id.label("cohort_id")).subquery()
     p = progress_select(select(enr.c.id))
+    bucket = _bucket(p.c.percent)
     rows = db.session.execute(
-        select(enr.c.cohort_id, sa.func.sum(p.c.percent), sa.func.count())
-        .join(p, p.c.enrollment_id == enr.c.id).group_by(enr.c.cohort_id)).all()
-    avg = {cid: int(total or 0) // n for cid, total, n in rows if n}
-    return [CohortCard(c, members.get(c.id, 0), avg.get(c.id)) for c in cohorts]
+        select(enr.c.cohort_id, bucket, sa.func.count(), sa.func.sum(p.c.percent))
+        .join(p, p.c.enrollment_id == enr.c.id).group_by(enr.c.cohort_id, bucket)).all()
+    dist: dict[int, dict[int, int]] = {}
+    sums: dict[int, list[int]] = {}
+    for cid, low, n, total in rows:
+        dist.setdefault(cid, {})[low] = n
+        acc = sums.setdefault(cid, [0, 0])
+        acc[0] += int(total or 0)
+        acc[1] += n
+    att_rows = _attendance_rows(select(enr.c.id), utcnow())
+    attendance = {cid: Minutes(int(sch or 0), int(att or 0)) for cid, sch, att in db.session.execute(
+        select(enr.c.cohort_id, sa.func.sum(att_rows.c.scheduled), sa.func.sum(att_rows.c.attended))
+        .join(att_rows, att_rows.c.enrollment_id == enr.c.id).group_by(enr.c.cohort_id))}
+    return [CohortCard(c, members.get(c.id, 0), (sums[c.id][0] // sums[c.id][1]) if sums.get(c.id, [0, 0])[1] else None,
+                       [((lo, hi), dist.get(c.id, {}).get(lo, 0)) for lo, hi in PROGRESS_BUCKETS],
+                       attendance.get(c.id, Minutes()))
+            for c in cohorts]
 
 
 def member_counts(cohort_ids: list[int]) -> dict[int, int]:

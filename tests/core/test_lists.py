@@ -222,3 +222,26 @@ def test_cohort_list_paginates(client, w):
     assert html.count('class="nowrap" data-label="기수"') == 3 and "1 / 3쪽 (전체 7건)" in html
     found = client.get("/labs/cohorts", query_string={"q": "목록-3"}).get_data(as_text=True)
     assert "목록-3기" in found and "목록-4기" not in found
+
+
+def test_dashboard_cards_summarise_each_cohort_like_the_per_trainee_rules(client, w):
+    from lms.labs.overview import attendance_total, cohort_cards, cohort_enrollment_ids
+    from lms.labs.services import attendance_summary, progress_percent
+    from lms.learning.models import Enrollment
+
+    enrollments = db.session.execute(
+        select(Enrollment).where(Enrollment.id.in_(cohort_enrollment_ids([w.cohort.id])))).scalars().all()
+    percents = [progress_percent(e) for e in enrollments]
+    card = next(c for c in cohort_cards([w.cohort]) if c.cohort.id == w.cohort.id)
+    assert card.members == 12
+    assert card.average == sum(percents) // len(percents)
+    assert [n for _b, n in card.distribution] == [
+        sum(1 for p in percents if lo <= p <= hi) for (lo, hi), _n in card.distribution]
+    scheduled = sum(attendance_summary(e).scheduled_hours for e in enrollments)
+    attended = sum(attendance_summary(e).attended_hours for e in enrollments)
+    assert card.attendance.scheduled == pytest.approx(scheduled * 60, abs=1)
+    assert card.attendance.attended == pytest.approx(attended * 60, abs=1)
+    assert attendance_total(cohort_enrollment_ids([w.cohort.id])) == card.attendance
+    login(client, w.instructor)
+    html = client.get("/instructor").get_data(as_text=True)
+    assert f"평균 진도율 {card.average}%" in html and "진도율 분포" in html
