@@ -275,11 +275,14 @@ def issue_for_cohort(cohort, actor=None) -> list[Certificate]:
 
 def cohort_certificates_query(cohort):
     """A select (unordered) of the current (not superseded) certificates of a cohort's enrollments."""
+    from sqlalchemy import exists
+    from sqlalchemy.orm import aliased
+
     from lms.learning.models import Enrollment
 
-    superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
+    newer = aliased(Certificate)
     return (select(Certificate).join(Enrollment, Enrollment.id == Certificate.enrollment_id)
-            .where(Enrollment.cohort_id == cohort.id, Certificate.id.not_in(superseded)))
+            .where(Enrollment.cohort_id == cohort.id, ~exists().where(newer.supersedes_id == Certificate.id)))
 
 
 def cohort_certificates(cohort) -> list[Certificate]:

@@ -386,18 +386,26 @@ def pending_signoffs_count(user=None, cohort_id: int | None = None) -> int:
     return db.session.execute(select(sa.func.count()).select_from(pending)).scalar_one()
 
 
-def pending_signoffs_list(user, limit: int = 30) -> list[tuple[Booking, LabSession]]:
+def pending_signoffs_page(user, limit: int = 30) -> tuple[list[tuple[Booking, LabSession]], int]:
     """The ``limit`` most recent (booking, session) waiting for ``user``'s sign-off, with
-    trainee, module and course loaded (one statement)."""
+    trainee, module and course loaded, and how many wait in all: one statement (the
+    total rides along as a window count)."""
     from lms.catalog.models import Module
 
     pending = _pending(user)
-    stmt = (select(Booking, LabSession)
+    total = sa.func.count().over().label("total")
+    stmt = (select(Booking, LabSession, total)
             .join(pending, pending.c.booking_id == Booking.id)
             .join(LabSession, LabSession.id == pending.c.session_id)
             .options(joinedload(Booking.user), joinedload(LabSession.module).joinedload(Module.course))
             .order_by(LabSession.starts_at.desc(), Booking.id).limit(limit))
-    return [(b, s) for b, s in db.session.execute(stmt).unique().all()]
+    rows = db.session.execute(stmt).unique().all()
+    return [(b, s) for b, s, _n in rows], (rows[0][2] if rows else 0)
+
+
+def pending_signoffs_list(user, limit: int = 30) -> list[tuple[Booking, LabSession]]:
+    """The ``limit`` most recent (booking, session) waiting for ``user``'s sign-off."""
+    return pending_signoffs_page(user, limit)[0]
 
 
 # --------------------------------------------------------------------------- sessions

@@ -131,8 +131,7 @@ def instructor_dashboard():
         select(sa.func.count()).select_from(svc.cohorts_query(current_user).subquery())).scalar_one()
     cards = overview.cohort_cards(svc.cohorts_for(current_user, limit=20))
     upcoming = svc.sessions_for(current_user, upcoming=True, limit=10)
-    pending = overview.pending_signoffs_list(current_user, limit=30)
-    pending_total = overview.pending_signoffs_count(current_user)
+    pending, pending_total = overview.pending_signoffs_page(current_user, limit=30)
     return render_template("labs/instructor_dashboard.html", cards=cards, cohort_total=cohort_total,
                            upcoming=upcoming, pending=pending, pending_total=pending_total, now=utcnow())
 
