@@ -28,7 +28,7 @@ def build_world() -> SimpleNamespace:
                           quota=500)
     programme.sponsors = sponsors
     db.session.add(programme)
-    course = make_course(practicals=1, valid_for_months=24)
+    course = make_course(lessons=4, practicals=1, valid_for_months=24)  # 6 modules: percents with fractions
     course2 = make_course(lessons=1, quizzes=0, practicals=0, valid_for_months=12)
     instructor = make_user("instructor", name="규모교수", institution_id=inst.id)
     admin = make_user("admin", name="규모관리자")

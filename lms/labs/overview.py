@@ -70,7 +70,7 @@ def progress_select(enrollment_ids):
                    .group_by(done.c.enrollment_id).subquery())
     totals = (select(Module.course_id, sa.func.count().label("total")).where(Module.retired_at.is_(None))
               .group_by(Module.course_id).subquery())
-    percent = sa.case((totals.c.total > 0, sa.func.coalesce(done_counts.c.done, 0) * 100 / totals.c.total), else_=0)
+    percent = sa.case((totals.c.total > 0, sa.func.coalesce(done_counts.c.done, 0) * 100 // totals.c.total), else_=0)
     return (select(Enrollment.id.label("enrollment_id"), Enrollment.course_id, percent.label("percent"))
             .outerjoin(totals, totals.c.course_id == Enrollment.course_id)
             .outerjoin(done_counts, done_counts.c.enrollment_id == Enrollment.id)
