@@ -358,6 +358,7 @@ def _pending(user=None, cohort_id: int | None = None):
     now = utcnow()
     ranked = (
         select(Booking.id.label("booking_id"), LabSession.id.label("session_id"),
+               Booking.enrollment_id.label("enrollment_id"), LabSession.module_id.label("module_id"),
                sa.func.row_number().over(partition_by=(Booking.enrollment_id, LabSession.module_id),
                                          order_by=(LabSession.starts_at.desc(), LabSession.id.desc())).label("rn"))
         .join(LabSession, LabSession.id == Booking.session_id)
@@ -365,9 +366,7 @@ def _pending(user=None, cohort_id: int | None = None):
         .outerjoin(Attendance, sa.and_(Attendance.session_id == LabSession.id, Attendance.user_id == Booking.user_id))
         .where(Booking.status == "booked", Enrollment.status == "active", LabSession.cancelled_at.is_(None),
                LabSession.ends_at <= now,
-               sa.or_(Attendance.status.is_(None), Attendance.status.not_in(("absent", "excused"))),
-               ~sa.exists().where(PracticalSignoff.enrollment_id == Booking.enrollment_id,
-                                  PracticalSignoff.module_id == LabSession.module_id))
+               sa.or_(Attendance.status.is_(None), Attendance.status.not_in(("absent", "excused"))))
     )
     if cohort_id is not None:
         ranked = ranked.where(Enrollment.cohort_id == cohort_id)
@@ -377,7 +376,11 @@ def _pending(user=None, cohort_id: int | None = None):
         ranked = ranked.where(sa.or_(LabSession.instructor_id == user.id, LabSession.lab_id.in_(lab_ids),
                                      LabSession.cohort_id.in_(cohort_ids)))
     ranked = ranked.subquery()
-    return select(ranked.c.booking_id, ranked.c.session_id).where(ranked.c.rn == 1).subquery()
+    # The sign-off test runs on one row per (enrollment, module), after the ranking.
+    return (select(ranked.c.booking_id, ranked.c.session_id)
+            .where(ranked.c.rn == 1, ~sa.exists().where(PracticalSignoff.enrollment_id == ranked.c.enrollment_id,
+                                                       PracticalSignoff.module_id == ranked.c.module_id))
+            .subquery())
 
 
 def pending_signoffs_count(user=None, cohort_id: int | None = None) -> int:

@@ -203,7 +203,8 @@ def _cohort_form(form: CohortForm):
     form.instructor_ids.choices = _instructor_choices()
 
 
-COHORT_LIST = ListSpec(sorts={"intake": Cohort.intake_year, "label": Cohort.label, "starts": Cohort.starts_on},
+COHORT_LIST = ListSpec(sorts={"intake": Cohort.intake_year * 10 + Cohort.term, "label": Cohort.label,
+                              "starts": Cohort.starts_on},
                        default_sort="intake", default_dir="desc", tiebreak=Cohort.id, per_page=50)
 
 
