@@ -79,7 +79,7 @@ def test_cohort_page_shows_figures_of_the_whole_cohort(client, w):
 # --------------------------------------------------------------------------- aggregates agree with the rules
 
 def test_bulk_progress_and_attendance_equal_the_per_trainee_rules(w):
-    from lms.labs.overview import attendance_of, progress_of
+    from lms.labs.figures import attendance_of, progress_of
     from lms.labs.services import attendance_summary, progress_percent
     from lms.learning.models import Enrollment
 
@@ -88,7 +88,7 @@ def test_bulk_progress_and_attendance_equal_the_per_trainee_rules(w):
     attendance = attendance_of([e.id for e in enrollments])
     assert len({progress[e.id] for e in enrollments}) > 2  # the world has several levels of progress
     # The SQL itself yields whole percents rounded down (as the rule does), not fractions.
-    from lms.labs.overview import progress_select
+    from lms.labs.figures import progress_select
 
     p = progress_select([e.id for e in enrollments])
     raw = dict(db.session.execute(select(p.c.enrollment_id, p.c.percent)).all())
@@ -233,7 +233,8 @@ def test_cohort_list_paginates(client, w):
 
 
 def test_dashboard_cards_summarise_each_cohort_like_the_per_trainee_rules(client, w):
-    from lms.labs.overview import attendance_total, cohort_cards, cohort_enrollment_ids
+    from lms.labs.figures import attendance_total
+    from lms.labs.overview import cohort_cards, cohort_enrollment_ids
     from lms.labs.services import attendance_summary, progress_percent
     from lms.learning.models import Enrollment
 
