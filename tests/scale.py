@@ -185,6 +185,13 @@ def grow(w, trainees: int, sessions: int, logs: int) -> None:
         db.session.add(extra_room)
         db.session.flush()
         db.session.add(Equipment(lab_id=extra_lab.id, room_id=extra_room.id, kind="plc_bench", name="PLC", quantity=2))
+        # An upcoming session of the practical in that lab, with an instructor of its own.
+        from lms.labs.models import LabSession
+
+        start = utcnow().replace(microsecond=0, second=0, minute=0) + timedelta(days=40 + w.n + k)
+        db.session.add(LabSession(lab_id=extra_lab.id, room_id=extra_room.id, module_id=w.practical.id,
+                                  instructor_id=make_user("instructor").id, starts_at=start,
+                                  ends_at=start + timedelta(hours=3), capacity=20, booked_count=0))
     for k in range(logs):
         record(w.admin, "account.role_change", w.me, old="trainee", new="trainee")
         record(w.instructor, "attendance.record", w.sessions[0], changed=k)

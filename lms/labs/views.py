@@ -620,6 +620,10 @@ def signoff(enrollment_id: int, module_id: int):
 
 # --------------------------------------------------------------------------- trainee: booking
 
+UPCOMING_LIST = ListSpec(sorts={"starts": LabSession.starts_at}, default_sort="starts", tiebreak=LabSession.id,
+                         per_page=20)
+
+
 @bp.route("/labs/modules/<int:module_id>/sessions")
 @policy("trainee")
 def module_sessions(module_id: int):
@@ -629,10 +633,14 @@ def module_sessions(module_id: int):
     if module is None or module.kind != "practical" or module.retired_at is not None:
         abort(404)
     enrollment = svc.active_enrollment(current_user, module.course_id)
-    sessions = booking_svc.upcoming_sessions(module)
+    upcoming = select(LabSession).where(LabSession.module_id == module.id, LabSession.cancelled_at.is_(None),
+                                        LabSession.starts_at > utcnow()).options(*overview.session_load_options())
+    page = paginate(db.session, upcoming, UPCOMING_LIST, list_args(request.args, UPCOMING_LIST))
+    sessions = page.items
     mine = {b.session_id: b for b in booking_svc.my_bookings(current_user) if b.status in ("booked", "waitlisted")}
     positions = {sid: booking_svc.waitlist_position(b) for sid, b in mine.items()}
     return render_template("labs/module_sessions.html", module=module, enrollment=enrollment, sessions=sessions,
+                           page=page,
                            mine=mine, positions=positions, can_cancel=booking_svc.can_cancel,
                            cutoff=current_app.config.get("LAB_CANCEL_CUTOFF_HOURS", 24))
 
