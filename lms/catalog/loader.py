@@ -553,6 +553,11 @@ def _read_course(folder: Path, out: _Collector) -> CourseSpec | None:
             mdata = _read_quiz(fpath, fields["pass_mark"] or 60, out)
         else:
             mdata = _read_practical(fpath, out)
+        if "questions_per_attempt" in m:
+            draw = _questions_per_attempt(m, kind, mdata, where, rel,
+                                          lines.key("questions_per_attempt", "modules", i), fpath, out)
+            if draw is not None and mdata is not None:
+                mdata = dict(mdata, questions_per_attempt=draw)
         if mdata is None:
             continue
         modules.append(ModuleSpec(slug=Path(fname).stem, kind=kind, position=i + 1, title_ko=title_ko,
@@ -570,6 +575,25 @@ def _read_course(folder: Path, out: _Collector) -> CourseSpec | None:
         digest.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     return CourseSpec(folder=folder.name, path=rel, code=code, fields=fields, modules=modules,
                       content_hash=digest.hexdigest())
+
+
+def _questions_per_attempt(m: dict, kind: str, mdata: dict | None, where: str, rel: str, line: int | None,
+                           fpath: Path, out: _Collector) -> int | None:
+    """``questions_per_attempt`` of a quiz's [[modules]] entry: how many questions each
+    attempt draws from the quiz's bank (a whole number from 1 to the bank's size).
+    Reports an error (path:line) and returns None for anything else."""
+    value = m.get("questions_per_attempt")
+    if kind != "quiz":
+        out.err(rel, line, f"{where}'questions_per_attempt'는 평가(quiz-*.toml) 모듈에만 쓸 수 있습니다.")
+        return None
+    if not _is_int(value) or value < 1:
+        out.err(rel, line, f"{where}'questions_per_attempt'는 1 이상의 정수여야 합니다(현재: {value!r}).")
+        return None
+    if mdata is not None and value > len(mdata["questions"]):
+        out.err(rel, line, f"{where}'questions_per_attempt'({value})가 {_rel(fpath)}의 문항 수"
+                           f"({len(mdata['questions'])})보다 많습니다.")
+        return None
+    return value
 
 
 def _find_table(lines: _Lines, name: str) -> int | None:

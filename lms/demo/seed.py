@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
+from lms.core.ratio import meets_percent, percent_floor
 from lms.demo import data as D
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
@@ -384,8 +385,9 @@ class _Seeder:
             if len(answer) > 1:
                 wrong.append(answer[:-1])
             questions.append((q.get("id"), choices, answer, wrong or [[]]))
+        per = min(int(data.get("questions_per_attempt") or len(questions)), len(questions))
         return {"pass_mark": data.get("pass_mark") or course_pass_mark, "max_attempts": data.get("max_attempts") or 3,
-                "shuffle": data.get("shuffle", True), "questions": questions}
+                "shuffle": data.get("shuffle", True), "questions": questions, "per_attempt": per}
 
     # -------------------------------------------------------------- organisations
     def make_institutions(self) -> None:
@@ -819,7 +821,7 @@ class _Seeder:
         rng = self.rng
         if not spec or not spec["questions"]:
             return (not fail_only), t + timedelta(minutes=5)
-        q = len(spec["questions"])
+        q = spec.get("per_attempt") or len(spec["questions"])  # questions each attempt draws
         need = math.ceil(spec["pass_mark"] * q / 100)
         if fail_only:
             attempts = [False] * rng.randint(1, spec["max_attempts"])
@@ -830,17 +832,21 @@ class _Seeder:
             t = t + timedelta(minutes=rng.randint(4, 25))
             correct = rng.randint(need, q) if passed else rng.randint(max(0, need - 3), max(0, need - 1))
             right = set(rng.sample(range(q), correct))
+            bank = len(spec["questions"])
+            drawn = sorted(rng.sample(range(bank), q)) if q < bank else list(range(bank))
             order, answers = {}, {}
-            for k, (qid, choices, answer, wrong) in enumerate(spec["questions"]):
+            for k, (qid, choices, answer, wrong) in enumerate(spec["questions"][i] for i in drawn):
                 shown = list(choices)
                 if spec["shuffle"]:
                     rng.shuffle(shown)
                 order[qid] = shown
                 answers[qid] = answer if k in right else rng.choice(wrong)
-            score = round(100.0 * correct / q, 1)
+            # The pass is decided on the exact ratio, as the quiz service does; the score is display only.
             self.add("quiz_attempts", dict(id=self.nid("quiz_attempts"), enrollment_id=eid, module_id=mid,
                                            started_at=begun, submitted_at=t, choice_order=order, answers=answers,
-                                           score=score, passed=score >= spec["pass_mark"]))
+                                           question_ids=[spec["questions"][i][0] for i in drawn],
+                                           correct_count=correct, score=percent_floor(correct, q, 2),
+                                           passed=meets_percent(correct, q, spec["pass_mark"])))
             if t > self.now:
                 return False, t
             t = t + timedelta(hours=rng.uniform(0.5, 48)) if not passed else t

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     TimeField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField, TimeField)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -76,3 +76,67 @@ class SessionForm(FlaskForm):
 
 class RosterUploadForm(FlaskForm):
     file = FileField(_l("명단 파일(CSV 또는 XLSX)"), validators=[FileRequired(_l("파일을 골라 주세요."))])
+
+
+# --------------------------------------------------------------------------- practical sign-off
+
+class _SignoffBase(FlaskForm):
+    """The fields every sign-off has; :func:`signoff_form` adds one judgement per checklist item."""
+
+    outcome = SelectField(_l("종합 판정"), choices=[("", _l("판정을 고르세요")), ("passed", _l("합격")),
+                                                    ("failed", _l("불합격"))],
+                          default="", validators=[InputRequired(_l("종합 판정(합격/불합격)을 골라 주세요.")),
+                                                  AnyOf(("passed", "failed"),
+                                                        message=_l("종합 판정(합격/불합격)을 골라 주세요."))])
+    assessed_on = DateField(_l("평가일"), validators=[InputRequired(_l("평가일을 입력해 주세요."))])
+    note = TextAreaField(_l("메모"), validators=[Optional(), Length(max=2000)])
+    supersedes_id = IntegerField(validators=[Optional()])
+
+    item_ids: tuple[str, ...] = ()
+
+    def item_field(self, item_id: str, kind: str = "passed"):
+        """The ``passed`` (radio) or ``comment`` field of a checklist item."""
+        return self[f"{kind}_{item_id}"]
+
+    def unjudged(self) -> list[str]:
+        """Ids of checklist items judged neither 통과 nor 미통과."""
+        return [i for i in self.item_ids if self.item_field(i).data not in ("1", "0")]
+
+    def results(self) -> list[dict]:
+        """[{"item", "passed", "comment"}] for the service, one per checklist item, in order.
+        Only meaningful after :meth:`validate` succeeded (every item judged)."""
+        return [{"item": i, "passed": self.item_field(i).data == "1",
+                 "comment": (self.item_field(i, "comment").data or "").strip()} for i in self.item_ids]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for item_id in self.unjudged():
+            field = self.item_field(item_id)
+            field.errors = list(field.errors) + [_l("통과 또는 미통과를 골라 주세요.")]
+        if self.unjudged():
+            self.form_errors.append(_l("모든 점검 항목을 통과 또는 미통과로 판정해야 저장할 수 있습니다. 판정하지 않은 항목: %(n)d개",
+                                       n=len(self.unjudged())))
+            ok = False
+        elif self.outcome.data == "passed" and any(self.item_field(i).data == "0" for i in self.item_ids):
+            self.outcome.errors = list(self.outcome.errors) + [
+                _l("통과하지 못한 항목이 있으면 합격으로 판정할 수 없습니다.")]
+            ok = False
+        return ok
+
+
+def signoff_form(checklist: list[dict], **kwargs) -> _SignoffBase:
+    """A sign-off form for ``checklist`` (Module.data["checklist"]): per item a radio
+    group ``passed_<id>`` (통과 "1" / 미통과 "0") with NOTHING selected and an optional
+    ``comment_<id>``; the overall verdict starts unselected too. ``kwargs`` go to the
+    form (``formdata``, ``assessed_on``...)."""
+    ids = tuple(str(it["id"]) for it in checklist)
+    attrs: dict = {"item_ids": ids}
+    for item_id in ids:
+        # No default: a radio group with nothing checked. The per-item message is
+        # shown beside the item; the form-level one above the list.
+        attrs[f"passed_{item_id}"] = RadioField(_l("판정"), choices=[("1", _l("통과")), ("0", _l("미통과"))],
+                                                default=None, validate_choice=False,
+                                                validators=[Optional()])
+        attrs[f"comment_{item_id}"] = StringField(_l("의견"), validators=[Optional(), Length(max=500)])
+    form_cls = type("SignoffForm", (_SignoffBase,), attrs)
+    return form_cls(**kwargs)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from lms.catalog.labels import EQUIPMENT_LABELS
 from lms.core.db import utcnow
+from lms.core.ratio import meets_percent, percent_floor
 from lms.errors import ValidationError
 from lms.extensions import db
 from lms.labs.models import (
@@ -388,7 +389,7 @@ def progress_percent(enrollment) -> int:
         lp = None
     if lp is not None:
         try:
-            return int(round(lp(enrollment)))
+            return int(lp(enrollment))
         except Exception:  # the learning engine is developed in parallel; fall back
             pass
     from lms.learning.models import ModuleProgress
@@ -400,7 +401,8 @@ def progress_percent(enrollment) -> int:
         select(sa.func.count(ModuleProgress.id)).where(ModuleProgress.enrollment_id == enrollment.id,
                                                       ModuleProgress.status == "completed")
     ).scalar_one()
-    return int(round(100 * min(done, len(modules)) / len(modules)))
+    # Rounded down: 100 only when every module is done (199/200 shows 99, never 100).
+    return 100 * min(done, len(modules)) // len(modules)
 
 
 def refresh_completion(enrollment) -> None:
@@ -418,18 +420,42 @@ def refresh_completion(enrollment) -> None:
 
 @dataclass
 class AttendanceSummary:
-    scheduled_hours: float
-    attended_hours: float
-    percent: float | None
+    """A trainee's lab attendance in a course, in whole minutes.
+
+    The rule is decided on the exact minutes (:meth:`meets`); ``percent`` and
+    the hours are for display only (percent rounded down to one decimal)."""
+
+    scheduled_minutes: int
+    attended_minutes: int
+
+    @property
+    def scheduled_hours(self) -> float:
+        return round(self.scheduled_minutes / 60, 2)
+
+    @property
+    def attended_hours(self) -> float:
+        return round(self.attended_minutes / 60, 2)
+
+    @property
+    def percent(self) -> float | None:
+        """Attended share in percent, rounded down to 0.1 (None when nothing was scheduled)."""
+        return percent_floor(self.attended_minutes, self.scheduled_minutes)
+
+    def meets(self, min_percent: int | str) -> bool:
+        """True when attended/scheduled is at least ``min_percent`` % exactly
+        (1,919 of 2,400 minutes does not meet 80). False when nothing was scheduled."""
+        if self.scheduled_minutes <= 0:
+            return False
+        return meets_percent(self.attended_minutes, self.scheduled_minutes, min_percent)
 
 
 def attendance_summary(enrollment) -> AttendanceSummary:
     """Attendance of a trainee in the enrollment's course.
 
-    Scheduled: hours of ended, not-cancelled sessions of the course that the trainee
+    Scheduled: minutes of ended, not-cancelled sessions of the course that the trainee
     was booked on. Attended: present counts the full session, late / early leave the
-    minutes recorded, absent (or no record) nothing; excused sessions are left out
-    of the scheduled hours altogether."""
+    minutes recorded (at most the session's length), absent (or no record) nothing;
+    excused sessions are left out of the scheduled minutes altogether."""
     from lms.catalog.models import Module
 
     now = utcnow()
@@ -443,17 +469,16 @@ def attendance_summary(enrollment) -> AttendanceSummary:
                Module.course_id == enrollment.course_id, LabSession.cancelled_at.is_(None),
                LabSession.ends_at <= now)
     ).all()
-    scheduled = attended = 0.0
+    scheduled = attended = 0
     for session, att in rows:
-        hours = session.hours
+        minutes = int(round((session.ends_at - session.starts_at).total_seconds() / 60))
         if att is not None and att.status == "excused":
             continue
-        scheduled += hours
+        scheduled += minutes
         if att is None or att.status == "absent":
             continue
         if att.status == "present":
-            attended += hours
+            attended += minutes
         else:
-            attended += min(hours, max(0, att.minutes) / 60)
-    percent = round(100 * attended / scheduled, 1) if scheduled > 0 else None
-    return AttendanceSummary(round(scheduled, 2), round(attended, 2), percent)
+            attended += min(minutes, max(0, int(att.minutes or 0)))
+    return AttendanceSummary(scheduled, attended)

@@ -6,6 +6,7 @@ nobody supersedes. Every sign-off is audited and re-evaluates completion.
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -47,29 +48,53 @@ def history(enrollment_id: int, module_id: int) -> list[PracticalSignoff]:
     ).scalars())
 
 
+def judged_results(module, results) -> list[dict]:
+    """Check that ``results`` judge the module's whole checklist, each item exactly once.
+
+    ``results``: a list of {"item": id, "passed": bool, "comment": str}. Returns the
+    cleaned list in checklist order. Raises ValidationError (a message naming the
+    problem) when an item is missing, unknown to the checklist, given twice, or has
+    no judgement (``passed`` not a boolean), or when the checklist is empty: a
+    sign-off records what the assessor judged, never a default."""
+    items = checklist(module)
+    if not items:
+        raise ValidationError(_("이 실습 모듈에는 점검 항목이 없어 평가를 기록할 수 없습니다."))
+    if not isinstance(results, (list, tuple)) or not all(isinstance(r, dict) for r in results):
+        raise ValidationError(_("점검 항목 평가 결과의 형식이 올바르지 않습니다."))
+    known = [str(it["id"]) for it in items]
+    given = [str(r.get("item")) for r in results]
+    duplicates = sorted(i for i, n in Counter(given).items() if n > 1)
+    if duplicates:
+        raise ValidationError(_("같은 점검 항목이 두 번 평가되었습니다: %(items)s", items=", ".join(duplicates)))
+    extra = [i for i in given if i not in known]
+    if extra:
+        raise ValidationError(_("이 모듈의 점검 항목이 아닌 결과가 있습니다: %(items)s", items=", ".join(extra)))
+    by_id = {str(r.get("item")): r for r in results}
+    missing = [n for n, i in enumerate(known, 1) if i not in by_id or not isinstance(by_id[i].get("passed"), bool)]
+    if missing:
+        raise ValidationError(_("모든 점검 항목을 평가해 주세요. 판정하지 않은 항목: %(items)s",
+                                items=", ".join(str(n) for n in missing)))
+    return [{"item": i, "passed": by_id[i]["passed"], "comment": str(by_id[i].get("comment") or "").strip()[:500]}
+            for i in known]
+
+
 def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, assessed_on: date | None = None,
              note: str = "", session: LabSession | None = None, supersedes_id: int | None = None) -> PracticalSignoff:
     """Sign off a trainee's practical module.
 
-    ``results`` holds one {"item", "passed", "comment"} per checklist item. Passed
-    needs every item passed. When a sign-off already exists the new one must name
-    it in ``supersedes_id`` (the form sends it), so two assessors working at once
-    cannot silently overwrite each other: the second gets a Conflict."""
+    ``results`` holds exactly one {"item", "passed": bool, "comment"} per checklist
+    item (see :func:`judged_results`; anything else is a ValidationError), and
+    ``outcome`` is "passed" or "failed", never assumed; passed needs every item
+    passed. When a sign-off already exists the new one must name it in
+    ``supersedes_id`` (the form sends it), so two assessors working at once cannot
+    silently overwrite each other: the second gets a Conflict."""
     if module.kind != "practical" or module.course_id != enrollment.course_id:
         raise ValidationError(_("이 과정의 실습 모듈이 아닙니다."))
     if not instructor_can_manage_enrollment(actor, enrollment):
         raise PermissionDenied(_("이 훈련생의 기수나 실습 세션을 맡은 교강사만 평가할 수 있습니다."))
     if outcome not in OUTCOMES:
         raise ValidationError(_("판정(합격/불합격)을 골라 주세요."))
-    items = checklist(module)
-    by_id = {str(r.get("item")): r for r in results}
-    clean = []
-    for it in items:
-        r = by_id.get(str(it["id"]))
-        if r is None:
-            raise ValidationError(_("모든 점검 항목을 평가해 주세요."))
-        clean.append({"item": str(it["id"]), "passed": bool(r.get("passed")),
-                      "comment": str(r.get("comment") or "").strip()[:500]})
+    clean = judged_results(module, results)
     if outcome == "passed" and not all(r["passed"] for r in clean):
         raise ValidationError(_("통과하지 못한 항목이 있으면 합격으로 판정할 수 없습니다."))
     assessed_on = assessed_on or utcnow().date()

@@ -27,7 +27,7 @@ from lms.labs import booking as booking_svc
 from lms.labs import overview
 from lms.labs import services as svc
 from lms.labs.forms import (CohortForm, EquipmentForm, LabForm, ProgrammeForm, RoomForm, RosterUploadForm,
-                            SessionForm)
+                            SessionForm, signoff_form)
 from lms.labs.models import (CONTRACT_TYPES, EQUIPMENT_KINDS, PROGRAMME_KINDS, Booking, Cohort, LabSession,
                              Programme, SmartLab)
 
@@ -592,18 +592,14 @@ def signoff(enrollment_id: int, module_id: int):
     lab_session = get_session_for(current_user, session_id) if session_id else None
     items = so_svc.checklist(module)
     current = so_svc.current_signoff(enrollment.id, module.id)
-    if request.method == "POST":
-        results = [{"item": str(it["id"]), "passed": request.form.get(f"passed_{it['id']}") == "1",
-                    "comment": request.form.get(f"comment_{it['id']}", "")} for it in items]
+    # Every item and the verdict start unanswered, corrections included: the
+    # current judgement is shown beside each item, never pre-selected.
+    form = signoff_form(items, assessed_on=to_kst(utcnow()).date())
+    if form.validate_on_submit():
         try:
-            assessed_on = datetime.strptime(request.form.get("assessed_on", ""), "%Y-%m-%d").date()
-        except ValueError:
-            assessed_on = None
-        supersedes = request.form.get("supersedes_id", type=int)
-        try:
-            so_svc.sign_off(current_user, enrollment, module, results=results, outcome=request.form.get("outcome", ""),
-                            assessed_on=assessed_on, note=request.form.get("note", ""), session=lab_session,
-                            supersedes_id=supersedes)
+            so_svc.sign_off(current_user, enrollment, module, results=form.results(), outcome=form.outcome.data,
+                            assessed_on=form.assessed_on.data, note=form.note.data or "", session=lab_session,
+                            supersedes_id=form.supersedes_id.data)
             db.session.commit()
             flash(_("실습 평가를 기록했습니다."), "success")
             return redirect(url_for("labs.signoff", enrollment_id=enrollment.id, module_id=module.id,
@@ -611,11 +607,13 @@ def signoff(enrollment_id: int, module_id: int):
         except DomainError as exc:
             db.session.rollback()
             _flash_error(exc)
-    prefill = {r["item"]: r for r in (current.results if current else [])}
+    elif form.is_submitted():
+        flash(_("평가를 저장하지 않았습니다. 표시된 항목을 확인해 주세요."), "error")
+    previous = {r["item"]: r for r in (current.results if current else [])}
     return render_template("labs/signoff.html", enrollment=enrollment, module=module, items=items, current=current,
-                           history=so_svc.history(enrollment.id, module.id), prefill=prefill,
+                           history=so_svc.history(enrollment.id, module.id), previous=previous, form=form,
                            item_no={str(it["id"]): i + 1 for i, it in enumerate(items)},
-                           lab_session=lab_session, today=to_kst(utcnow()).date())
+                           lab_session=lab_session), (400 if form.is_submitted() else 200)
 
 
 # --------------------------------------------------------------------------- trainee: booking

@@ -66,11 +66,28 @@ class QuizAttempt(IdMixin, db.Model):
     # {question_id: [choice ids in the order shown]}
     choice_order: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {question_id: [choice ids]}
-    score: Mapped[float | None] = mapped_column(sa.Float)  # percent 0-100
-    passed: Mapped[bool | None] = mapped_column()
+    # The questions this attempt got, in the order shown (a subset of the bank when
+    # the quiz draws); None on attempts older than the draw (they got every question).
+    question_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    correct_count: Mapped[int | None] = mapped_column()  # questions answered exactly right
+    score: Mapped[float | None] = mapped_column(sa.Float)  # percent 0-100, rounded down to 0.01: display only
+    passed: Mapped[bool | None] = mapped_column()  # decided on correct_count / question_count exactly
 
     enrollment = relationship("Enrollment")
     module = relationship("Module")
+
+    @property
+    def drawn_ids(self) -> list[str]:
+        """Question ids of this attempt in the order shown: the stored draw, else (older
+        attempts) the questions whose choice order was stored when it began."""
+        if self.question_ids is not None:
+            return [str(q) for q in self.question_ids]
+        return [str(q) for q in (self.choice_order or {})]
+
+    @property
+    def question_count(self) -> int:
+        """How many questions the attempt was scored on."""
+        return len(self.drawn_ids)
 
 
 # --- Guard: a submitted quiz attempt is never changed -------------------------

@@ -23,12 +23,15 @@ from sqlalchemy import select
 
 from lms.catalog.models import Course, Module
 from lms.core.db import utcnow
-from lms.errors import Conflict, DomainError, NotFound, ValidationError
+from lms.core.ratio import format_percent, meets_percent, percent_floor
+from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
+from lms.learning.quizzes import (DEFAULT_MAX_ATTEMPTS, attempt_questions, attempt_review,  # noqa: F401 (re-exported)
+                                  display_score, draw_questions, is_correct, normalise_answers, ordered_questions,
+                                  quiz_settings)
 from lms.learning.signals import enrollment_completed
 
-DEFAULT_MAX_ATTEMPTS = 3
 OPEN_STATUSES = ("active", "completed")  # statuses in which a trainee may still study
 
 
@@ -348,14 +351,13 @@ def _required_count(rule: dict, key: str, total: int) -> int:
         return total
 
 
-def _attendance_percent(enrollment: Enrollment) -> tuple[float | None, bool]:
-    """(percent, measurable). Not measurable when the labs service is not available."""
+def _attendance(enrollment: Enrollment):
+    """The labs service's AttendanceSummary, or None when labs is not available."""
     try:
         from lms.labs.services import attendance_summary
     except ImportError:
-        return None, False
-    summary = attendance_summary(enrollment)
-    return summary.percent, True
+        return None
+    return attendance_summary(enrollment)
 
 
 def completion_status(enrollment: Enrollment) -> CompletionStatus:
@@ -399,24 +401,22 @@ def completion_status(enrollment: Enrollment) -> CompletionStatus:
     threshold = rule.get("attendance_min_percent")
     if practicals and threshold not in (None, "", 0, False):
         st.attendance_required = int(threshold)
-        percent, measurable = _attendance_percent(enrollment)
-        st.attendance_percent = percent
-        if not measurable:
+        summary = _attendance(enrollment)
+        st.attendance_percent = summary.percent if summary is not None else None
+        if summary is None:
             missing.append(_("실습 출석률을 아직 집계할 수 없습니다."))
-        elif percent is None:
+        elif summary.percent is None:
             missing.append(_("실습 출석 기록이 아직 없습니다."))
-        elif percent + 1e-9 < st.attendance_required:
+        elif not summary.meets(st.attendance_required):
+            # Decided on exact minutes; the percentage shown is rounded down, so it
+            # never reads as the threshold itself (79.9 %, not 80 %).
             missing.append(_("실습 출석률이 %(percent)s%%로 기준(%(required)d%%)에 못 미칩니다.",
-                             percent=_fmt_percent(percent), required=st.attendance_required))
+                             percent=format_percent(summary.percent), required=st.attendance_required))
     if not modules:
         missing.append(_("과정에 학습 모듈이 없습니다."))
     st.missing = missing
     st.complete = not missing
     return st
-
-
-def _fmt_percent(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 def refresh_completion(enrollment: Enrollment) -> CompletionStatus:
@@ -470,21 +470,6 @@ def _sync_practical_progress(enrollment: Enrollment) -> None:
 
 # --------------------------------------------------------------------------- quizzes
 
-def quiz_settings(module: Module) -> dict:
-    """pass_mark (module's, else the course's), max_attempts, shuffle, questions."""
-    data = module.data or {}
-    pass_mark = data.get("pass_mark")
-    if pass_mark is None:
-        pass_mark = module.course.pass_mark if module.course is not None else 60
-    max_attempts = data.get("max_attempts", DEFAULT_MAX_ATTEMPTS)
-    return {
-        "pass_mark": int(pass_mark),
-        "max_attempts": int(max_attempts) if max_attempts else None,  # 0/None: unlimited
-        "shuffle": bool(data.get("shuffle", True)),
-        "questions": list(data.get("questions") or []),
-    }
-
-
 def quiz_attempts(enrollment: Enrollment, module: Module) -> list[QuizAttempt]:
     """All attempts at the quiz for the enrollment, oldest first."""
     return list(db.session.execute(
@@ -533,14 +518,15 @@ def start_attempt(enrollment: Enrollment, module: Module, *, rng: random.Random 
         raise DomainError(_("응시 가능 횟수를 모두 사용했습니다."))
     settings = quiz_settings(module)
     rng = rng or secrets.SystemRandom()
+    drawn = draw_questions(settings, quiz_attempts(enrollment, module), rng)
     order: dict[str, list[str]] = {}
-    for q in settings["questions"]:
+    for q in drawn:
         ids = [str(c["id"]) for c in q.get("choices", [])]
         if settings["shuffle"]:
             rng.shuffle(ids)
         order[str(q["id"])] = ids
     attempt = QuizAttempt(enrollment_id=enrollment.id, module_id=module.id, started_at=utcnow(),
-                          choice_order=order, answers={})
+                          question_ids=[str(q["id"]) for q in drawn], choice_order=order, answers={})
     db.session.add(attempt)
     if _progress_row(enrollment, module) is None:
         db.session.add(ModuleProgress(enrollment_id=enrollment.id, module_id=module.id, status="started",
@@ -550,35 +536,14 @@ def start_attempt(enrollment: Enrollment, module: Module, *, rng: random.Random 
     return attempt
 
 
-def _normalise_answers(questions: list[dict], answers: dict) -> dict[str, list[str]]:
-    """Validate submitted choice ids against the questions; unanswered -> []."""
-    out: dict[str, list[str]] = {}
-    for q in questions:
-        qid = str(q["id"])
-        valid = {str(c["id"]) for c in q.get("choices", [])}
-        raw = answers.get(qid, answers.get(q["id"], [])) or []
-        if isinstance(raw, str):
-            raw = [raw]
-        chosen = sorted({str(x) for x in raw})
-        if any(c not in valid for c in chosen):
-            raise ValidationError(_("보기에 없는 답이 제출되었습니다."))
-        if q.get("type", "single") == "single" and len(chosen) > 1:
-            raise ValidationError(_("한 개만 고르는 문항에 여러 답이 제출되었습니다."))
-        out[qid] = chosen
-    return out
-
-
-def is_correct(question: dict, chosen: list[str]) -> bool:
-    """Correct when the chosen set equals the answer set exactly (no partial credit)."""
-    return set(map(str, chosen)) == {str(a) for a in question.get("answer", [])}
-
-
 def submit_attempt(attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     """Score and close an attempt; ``answers`` is {question id: [choice ids]}.
 
-    Score = percent of questions answered exactly right; passed when score >=
-    the quiz's pass mark (compared in whole numbers, so exactly at the mark
-    passes). A submitted attempt is never changed: a second submit raises
+    Only the questions the attempt drew count (answers to others are ignored).
+    Passed when correct/total is at least the pass mark, compared exactly
+    (``correct * 100 >= pass_mark * total``: exactly at the mark passes, one
+    question below fails); ``score`` (percent, rounded down to 0.01) is for
+    display only. A submitted attempt is never changed: a second submit raises
     Conflict. A pass completes the quiz module and re-evaluates the course.
     """
     # Lock and re-read: two tabs submitting the same attempt must not both score it.
@@ -592,15 +557,16 @@ def submit_attempt(attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     _require_open(enrollment)
     module = locked.module
     settings = quiz_settings(module)
-    questions = settings["questions"]
-    chosen = _normalise_answers(questions, answers or {})
+    questions = attempt_questions(locked)
+    chosen = normalise_answers(questions, answers or {})
     correct = sum(1 for q in questions if is_correct(q, chosen[str(q["id"])]))
     total = len(questions)
+    locked.question_ids = [str(q["id"]) for q in questions]
     locked.answers = chosen
-    locked.score = round(correct * 100 / total, 2) if total else 0.0
-    # Integer comparison: 2 of 3 right against a pass mark of 66 passes, and
-    # exactly at the mark passes, with no floating-point surprises.
-    locked.passed = bool(total) and correct * 100 >= settings["pass_mark"] * total
+    locked.correct_count = correct
+    locked.score = percent_floor(correct, total, 2) if total else 0.0
+    # Exact comparison: 2 of 3 right against a pass mark of 66 passes, 67 fails.
+    locked.passed = bool(total) and meets_percent(correct, total, settings["pass_mark"])
     locked.submitted_at = utcnow()
     _touch(enrollment, module)
     db.session.flush()
@@ -610,32 +576,18 @@ def submit_attempt(attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     return locked
 
 
-def attempt_review(attempt: QuizAttempt) -> list[dict]:
-    """Per question, for the result page: the choices in the order shown, which were
-    chosen, which are right, and whether the question was answered correctly.
-    Only meaningful (and only shown) after the attempt is submitted."""
-    settings = quiz_settings(attempt.module)
-    out = []
-    for q in settings["questions"]:
-        qid = str(q["id"])
-        by_id = {str(c["id"]): c for c in q.get("choices", [])}
-        order = [cid for cid in (attempt.choice_order or {}).get(qid, []) if cid in by_id]
-        order += [cid for cid in by_id if cid not in order]  # choices added after the attempt began
-        chosen = (attempt.answers or {}).get(qid, [])
-        answer = {str(a) for a in q.get("answer", [])}
-        out.append({
-            "question": q,
-            "choices": [{"choice": by_id[cid], "id": cid, "chosen": cid in chosen, "right": cid in answer}
-                        for cid in order],
-            "correct": is_correct(q, chosen),
-        })
-    return out
+def answers_revealed(enrollment: Enrollment, module: Module) -> bool:
+    """May the trainee see correct choices and explanations of this quiz?
 
-
-def ordered_questions(attempt: QuizAttempt) -> list[dict]:
-    """Questions with their choices in the attempt's stored order (for the form)."""
-    return [{"question": r["question"], "choices": [c["choice"] | {"id": c["id"]} for c in r["choices"]]}
-            for r in attempt_review(attempt)]
+    Only once the quiz is passed or no attempt is left (every allowed attempt
+    submitted). While a retake is possible a result shows right/wrong per question
+    only, so the next attempt is not a copy of the review."""
+    attempts = quiz_attempts(enrollment, module)
+    if any(a.submitted_at is not None and a.passed for a in attempts):
+        return True
+    limit = quiz_settings(module)["max_attempts"]
+    submitted = sum(1 for a in attempts if a.submitted_at is not None)
+    return limit is not None and submitted >= limit
 
 
 def get_attempt(enrollment: Enrollment, module: Module, attempt_id: int) -> QuizAttempt:

@@ -53,7 +53,8 @@ def _helpers():
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 
-    return {"t": t, "has_endpoint": has_endpoint, "md": render_markdown, "kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS,
+    return {"t": t, "has_endpoint": has_endpoint, "md": render_markdown, "shown_score": services.display_score,
+            "kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS,
             "state_labels": STATE_LABELS, "equipment_labels": EQUIPMENT_LABELS}
 
 
@@ -276,7 +277,7 @@ def quiz_submit(enrollment_id: int, slug: str, attempt_id: int):
         abort(404)
     was_active = enrollment.status == "active"
     answers = {}
-    for q in services.quiz_settings(mod)["questions"]:
+    for q in services.attempt_questions(attempt):
         qid = str(q["id"])
         answers[qid] = request.form.getlist(f"q-{qid}")
     try:
@@ -294,7 +295,8 @@ def quiz_submit(enrollment_id: int, slug: str, attempt_id: int):
 @bp.get("/learn/<int:enrollment_id>/<slug>/attempts/<int:attempt_id>")
 @policy("trainee")
 def quiz_result(enrollment_id: int, slug: str, attempt_id: int):
-    """Score, pass/fail and per-question review with explanations (submitted attempts only)."""
+    """Score, pass/fail and per-question right/wrong (submitted attempts only); the
+    correct choices and explanations only once the quiz is passed or no attempt is left."""
     enrollment = get_enrollment_for(current_user, enrollment_id)
     mod = _module_or_404(enrollment, slug)
     try:
@@ -306,12 +308,14 @@ def quiz_result(enrollment_id: int, slug: str, attempt_id: int):
         return redirect(_module_url(enrollment, mod) + "#quiz-form")
     attempts = services.quiz_attempts(enrollment, mod)
     number = next(i for i, a in enumerate(attempts, 1) if a.id == attempt.id)
-    review = services.attempt_review(attempt)
+    reveal = services.answers_revealed(enrollment, mod)
+    review = services.attempt_review(attempt, reveal=reveal)
     return render_template(
         "learning/quiz_result.html",
         attempt=attempt,
         number=number,
         review=review,
+        reveal=reveal,
         correct_count=sum(1 for r in review if r["correct"]),
         settings=services.quiz_settings(mod),
         attempts_left=services.attempts_left(enrollment, mod),

@@ -132,7 +132,8 @@ def test_quiz_uses_stored_order_and_hides_explanations_until_submitted(client):
     r = client.post(module_url(e, quiz) + f"/attempts/{attempt.id}", data={"q-q1": "b", "q-q3": "a"})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/attempts/{attempt.id}")
     html = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "급여는 ERP의 기능입니다." in html and "불합격" in html
+    # Attempts remain: right/wrong per question only, no explanation (issue 8).
+    assert "급여는 ERP의 기능입니다." not in html and "불합격" in html
     assert "남은 응시 기회: 2회" in html
     assert html.count("오답") >= 2
 
