@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms.core.db import utcnow
+from lms.core.ratio import percent_floor
 from lms.extensions import db
 from lms.labs.models import Attendance, Booking, LabSession, PracticalSignoff
 
@@ -128,8 +129,9 @@ class Minutes:
 
     @property
     def percent(self) -> float | None:
-        """For display only (one decimal); thresholds compare ``rate``."""
-        return None if not self.scheduled else round(100 * self.attended / self.scheduled, 1)
+        """For display only, rounded down to 0.1 like ``AttendanceSummary.percent``;
+        thresholds compare ``rate`` (or ``lms.core.ratio.meets_percent``)."""
+        return percent_floor(self.attended, self.scheduled)
 
 
 def attendance_of(enrollment_ids) -> dict[int, Minutes]:

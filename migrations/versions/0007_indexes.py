@@ -3,12 +3,12 @@ columns (sign-offs by enrollment and module, bookings by session and status,
 progress by enrollment and status, sessions by owner and time, keyset pages).
 
 Revision ID: 0007_indexes
-Revises: 0001
+Revises: 0002_assessment
 """
 from alembic import op
 
 revision = "0007_indexes"
-down_revision = "0001"
+down_revision = "0002_assessment"
 branch_labels = None
 depends_on = None
 
