@@ -253,3 +253,17 @@ def test_dashboard_cards_summarise_each_cohort_like_the_per_trainee_rules(client
     login(client, w.instructor)
     html = client.get("/instructor").get_data(as_text=True)
     assert f"평균 진도율 {card.average}%" in html and "진도율 분포" in html
+
+
+def test_exports_act_on_the_whole_roster_not_the_page(client, w):
+    import csv
+    import io
+
+    login(client, w.instructor)
+    page = client.get(f"/labs/cohorts/{w.cohort.id}", query_string={"per_page": 5}).get_data(as_text=True)
+    assert len(_names(page)) == 5
+    data = client.get(f"/labs/cohorts/{w.cohort.id}/roster.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    emails = {r[1] for r in rows if len(r) > 1 and r[1].endswith("@example.kr")}
+    assert emails == {u.email for u, _e in w.trainees}  # all 12 trainees, each with both courses
+    assert sum(1 for r in rows if len(r) > 1 and r[1].endswith("@example.kr")) == 24
