@@ -54,13 +54,20 @@ def main() -> None:
                         sess["_fresh"] = True
                 statements.clear()
                 start = time.perf_counter()
-                resp = client.get(url)
+                try:
+                    resp = client.get(url)
+                except Exception as exc:  # a page broken by a schema older than the code: say so, go on
+                    print(f"  {label}: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+                    db.session.remove()
+                    break
                 times.append(time.perf_counter() - start)
                 counts.append(len(statements))
                 size = len(resp.get_data())
                 if resp.status_code >= 400:
                     print(f"  {label}: HTTP {resp.status_code}", file=sys.stderr)
                 db.session.remove()
+            if not times:
+                continue
             print(f"{label:<44} {statistics.median(times):>9.3f} {min(times):>7.3f} "
                   f"{int(statistics.median(counts)):>6} {size / 1024:>7.1f}", flush=True)
 
