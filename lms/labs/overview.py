@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.labs.figures import Minutes, attendance_of, attendance_rows, attendance_total, progress_of, progress_select
 from lms.labs.models import Attendance, Booking, Cohort, CohortMember, LabSession, PracticalSignoff, cohort_courses
 
-# Progress distribution buckets: (label key, lowest percent, highest percent).
+# Progress distribution buckets: (lowest percent, highest percent), both included.
 PROGRESS_BUCKETS = ((0, 0), (1, 24), (25, 49), (50, 74), (75, 99), (100, 100))
 
 
@@ -57,10 +57,9 @@ def roster_spec():
 def roster_page(cohort: Cohort, args) -> Page:
     """One page of the cohort's roster (``args``: request arguments ``page``/``sort``/
     ``dir``/``q``; search on name, e-mail and student number). Rows are RosterRow.
-    Four statements: count, members (with user and sponsor), enrollments, and one each
-    for progress and attendance of the page's enrollments."""
+    Five statements: count, members (with user and sponsor), enrollments, progress and
+    attendance of the page's enrollments."""
     from lms.accounts.models import User
-    from lms.learning.models import Enrollment
     from lms.orgs.models import Company
 
     spec = roster_spec()
