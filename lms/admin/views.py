@@ -18,6 +18,7 @@ from lms.core import nav
 from lms.core.audit import AuditEvent
 from lms.core.authz import policy
 from lms.core.outbox import OutboxMessage
+from lms.core.pagination import ListSpec, keyset, list_args, paginate, search
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
 from lms.orgs import services as orgs
@@ -29,10 +30,20 @@ nav.register("admin.index", _l("관리"), roles=("admin",), order=95)
 
 PER_PAGE = 25
 
+USER_LIST = ListSpec(sorts={"name": User.name, "email": User.email, "role": User.role, "created": User.created_at},
+                     default_sort="created", default_dir="desc", tiebreak=User.id, per_page=PER_PAGE)
+OUTBOX_LIST = ListSpec(sorts={"created": OutboxMessage.created_at, "recipient": OutboxMessage.recipient,
+                              "kind": OutboxMessage.kind},
+                       default_sort="created", default_dir="desc", tiebreak=OutboxMessage.id, per_page=PER_PAGE)
+INSTITUTION_LIST = ListSpec(sorts={"name": Institution.name_ko}, default_sort="name", tiebreak=Institution.id,
+                            per_page=PER_PAGE)
+COMPANY_LIST = ListSpec(sorts={"name": Company.name}, default_sort="name", tiebreak=Company.id, per_page=PER_PAGE)
+AUDIT_PER_PAGE = 50
 
-def _page(stmt, per_page: int = PER_PAGE):
-    page = request.args.get("page", 1, type=int)
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+
+def _page(stmt, spec: ListSpec):
+    """One page of ``stmt`` (its own ORDER BY replaced by the list's sort)."""
+    return paginate(db.session, stmt.order_by(None), spec, list_args(request.args, spec))
 
 
 def _get_or_404(model, key):
@@ -172,7 +183,7 @@ def _admin_describe(event) -> str:
 def users():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    pagination = _page(accounts.search_users(q or None, role or None))
+    pagination = _page(accounts.search_users(q or None, role or None), USER_LIST)
     return render_template("admin/users.html", pagination=pagination, q=q, role=role, roles=ROLES)
 
 
@@ -268,11 +279,9 @@ def user_invite(user_id: int):
 @bp.route("/outbox")
 @policy("admin")
 def outbox():
-    q = request.args.get("q", "").strip().lower()
-    stmt = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    if q:
-        stmt = stmt.where(OutboxMessage.recipient.like(f"%{q}%"))
-    return render_template("admin/outbox.html", pagination=_page(stmt), q=q)
+    q = request.args.get("q", "").strip()[:100]
+    stmt = search(select(OutboxMessage), q, OutboxMessage.recipient, OutboxMessage.subject)
+    return render_template("admin/outbox.html", pagination=_page(stmt, OUTBOX_LIST), q=q)
 
 
 @bp.route("/outbox/<int:message_id>")
@@ -386,7 +395,8 @@ def institutions():
     stmt = select(Institution).order_by(Institution.name_ko, Institution.id)
     if q:
         stmt = stmt.where(func.lower(Institution.name_ko + " " + Institution.name_en).like(f"%{q.lower()}%"))
-    return render_template("admin/institutions.html", pagination=_page(stmt), q=q, kinds=F.KIND_LABELS)
+    return render_template("admin/institutions.html", pagination=_page(stmt, INSTITUTION_LIST), q=q,
+                           kinds=F.KIND_LABELS)
 
 
 @bp.route("/institutions/new", methods=["GET", "POST"])
@@ -449,7 +459,8 @@ def _company_values(form) -> dict:
 @policy("admin")
 def companies():
     q = request.args.get("q", "").strip()
-    return render_template("admin/companies.html", pagination=_page(orgs.search_companies(q or None)), q=q)
+    return render_template("admin/companies.html", pagination=_page(orgs.search_companies(q or None), COMPANY_LIST),
+                           q=q)
 
 
 @bp.route("/companies/new", methods=["GET", "POST"])
@@ -493,11 +504,13 @@ def company_edit(company_id: int):
 @policy("admin")
 def audit():
     action = request.args.get("action", "").strip()
-    stmt = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    stmt = select(AuditEvent)
     if action:
         stmt = stmt.where(AuditEvent.action.like(f"{action}%"))
     actions = db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
-    pagination = _page(stmt, 50)
+    # Keyset pages (newest first): the log only grows, so no OFFSET and no COUNT.
+    pagination = keyset(db.session, stmt, (AuditEvent.created_at, AuditEvent.id), request.args,
+                        per_page=AUDIT_PER_PAGE, row_key=lambda e: (e.created_at, e.id))
     actor_ids = {e.actor_id for e in pagination.items if e.actor_id}
     actors = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(actor_ids))).scalars()} \
         if actor_ids else {}

@@ -743,6 +743,10 @@ def sync_courses(root: Path | str, *, check: bool = False) -> SyncReport:
             else:
                 report.unchanged += 1
     db.session.flush()
+    if report.created or report.updated:
+        from lms.core.db import analyze
+
+        analyze(db.session, ["courses", "modules"])
     return report
 
 

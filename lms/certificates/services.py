@@ -273,16 +273,22 @@ def issue_for_cohort(cohort, actor=None) -> list[Certificate]:
     return certs
 
 
-def cohort_certificates(cohort) -> list[Certificate]:
-    """The current (not superseded) certificates of a cohort's enrollments."""
+def cohort_certificates_query(cohort):
+    """A select (unordered) of the current (not superseded) certificates of a cohort's enrollments."""
+    from sqlalchemy import exists
+    from sqlalchemy.orm import aliased
+
     from lms.learning.models import Enrollment
 
-    superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
+    newer = aliased(Certificate)
+    return (select(Certificate).join(Enrollment, Enrollment.id == Certificate.enrollment_id)
+            .where(Enrollment.cohort_id == cohort.id, ~exists().where(newer.supersedes_id == Certificate.id)))
+
+
+def cohort_certificates(cohort) -> list[Certificate]:
+    """The current (not superseded) certificates of a cohort's enrollments."""
     return list(db.session.execute(
-        select(Certificate).join(Enrollment, Enrollment.id == Certificate.enrollment_id)
-        .where(Enrollment.cohort_id == cohort.id, Certificate.id.not_in(superseded))
-        .order_by(Certificate.year, Certificate.serial)
-    ).scalars())
+        cohort_certificates_query(cohort).order_by(Certificate.year, Certificate.serial)).scalars())
 
 
 # --- status, lookup ----------------------------------------------------------------------
@@ -306,6 +312,15 @@ def status_of(cert: Certificate, now: datetime | None = None) -> str:
     from lms.certificates.state import state_of
 
     return state_of(cert, to_kst(now).date() if now is not None else None)
+
+
+def statuses_of(certs, now: datetime | None = None) -> dict[int, str]:
+    """{certificate id: status} for a list of certificates with one query in all, by the
+    one rule in ``lms.certificates.state`` (for lists, which must not ask once per row)."""
+    from lms.certificates.state import states_of
+
+    certs = list(certs)
+    return dict(zip((c.id for c in certs), states_of(certs, to_kst(now).date() if now is not None else None)))
 
 
 def by_number(number: str) -> Certificate | None:
@@ -518,16 +533,22 @@ def manageable_query(user):
     return q
 
 
-def expiring(user, days: int, now: datetime | None = None) -> list[Certificate]:
-    """Unrevoked, current certificates that ``user`` may manage, not yet expired and
-    expiring on a Korean date at most ``days`` days after today's (KST)."""
+def expiring_query(user, days: int, now: datetime | None = None):
+    """A select (unordered) of the unrevoked, current certificates that ``user`` may
+    manage, not yet expired and expiring on a Korean date at most ``days`` days after
+    today's (KST)."""
     now = now or utcnow()
     superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
-    q = manageable_query(user).where(
+    return manageable_query(user).where(
         Certificate.expires_at.is_not(None), Certificate.expires_at > now,
         Certificate.expires_at < kst_day_end(_today_kst(now) + timedelta(days=days)), Certificate.revoked_at.is_(None),
         Certificate.id.not_in(superseded),
-    ).order_by(Certificate.expires_at)
+    )
+
+
+def expiring(user, days: int, now: datetime | None = None) -> list[Certificate]:
+    """Unrevoked, current certificates expiring in the next ``days`` days that ``user`` may manage."""
+    q = expiring_query(user, days, now).order_by(Certificate.expires_at)
     return list(db.session.execute(q).scalars())
 
 

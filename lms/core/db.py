@@ -98,3 +98,20 @@ def _sqlite_begin(conn):
     # instead of failing with "database is locked" on upgrade.
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def analyze(session, tables) -> None:
+    """Refresh the planner's statistics after a bulk load of ``tables`` (names).
+
+    PostgreSQL: ``ANALYZE`` of each table (inside the caller's transaction, which sees
+    its own new rows); SQLite: one ``ANALYZE`` of the database. Without it a server
+    with autovacuum off plans every query on a bulk-loaded table as a guess."""
+    tables = sorted({str(t) for t in tables})
+    if not tables:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        for name in tables:
+            session.execute(sa.text(f'ANALYZE "{name}"'))
+    elif dialect == "sqlite":
+        session.execute(sa.text("ANALYZE"))

@@ -338,6 +338,10 @@ class _Seeder:
         self.flush()
         seed_meisters(self, _write_rows)
         self.fix_sequences()
+        # Bulk-loaded tables get fresh planner statistics (autovacuum may be off).
+        from lms.core.db import analyze
+
+        analyze(db.session, [name for name, n in self.counts.items() if n])
         report = SeedReport(counts=dict(self.counts), seconds=time.perf_counter() - started,
                             trainees=self.n, seed=self.seed)
         return report

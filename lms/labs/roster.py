@@ -414,6 +414,9 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
     record(actor, "roster.import", cohort, filename=filename, created=created, updated=updated, invited=invited,
            skipped=preview.count("skip"))
     db.session.flush()
+    from lms.core.db import analyze
+
+    analyze(db.session, ["users", "cohort_members", "enrollments", "consent_records", "outbox_messages"])
     return preview
 
 

@@ -15,21 +15,21 @@ from lms.labs.models import Cohort, CohortMember
 
 def roster_table(cohort: Cohort) -> tuple[list[str], list[list]]:
     """Header and rows of the roster export (one row per member and course)."""
-    from lms.labs.services import attendance_summary, cohort_enrollments, progress_percent
+    from lms.labs.overview import cohort_roster
 
     header = [_("이름"), _("이메일"), _("생년월일"), _("휴대전화"), _("소속회사/후원기업"), _("학번"), _("과정"),
               _("진도율(%)"), _("출석률(%)"), _("상태")]
     status_label = {"active": _("수강 중"), "completed": _("수료"), "withdrawn": _("중도 포기")}
     rows = []
-    for m, enrollments in cohort_enrollments(cohort):
-        u = m.user
+    # Progress and attendance of every member come from grouped queries (lms.labs.overview).
+    for row in cohort_roster(cohort):
+        m, u = row.member, row.member.user
         base = [u.name, u.email, u.birth_date.isoformat() if u.birth_date else "", u.phone or "",
                 m.sponsor.name if m.sponsor else "", m.student_number or ""]
-        if not enrollments:
+        if not row.items:
             rows.append(base + ["", "", "", ""])
-        for e in enrollments:
-            att = attendance_summary(e)
-            rows.append(base + [e.course.code, progress_percent(e), "" if att.percent is None else att.percent,
+        for e, pct, att in row.items:
+            rows.append(base + [e.course.code, pct, "" if att.percent is None else att.percent,
                                 status_label.get(e.status, e.status)])
     return header, rows
 
@@ -42,6 +42,7 @@ def attendance_table(cohort: Cohort) -> tuple[list[str], list[list]]:
     from lms.labs.attendance import STATUS_LABELS
     from lms.labs.models import Attendance, Booking, LabSession
     from lms.learning.models import Enrollment
+    from sqlalchemy.orm import joinedload
 
     header = [_("이름"), _("이메일"), _("학번"), _("과정"), _("실습 모듈"), _("세션 시작"), _("세션 종료"),
               _("출결"), _("참석(분)"), _("기록 방식")]
@@ -61,6 +62,7 @@ def attendance_table(cohort: Cohort) -> tuple[list[str], list[list]]:
         .where(CohortMember.cohort_id == cohort.id, Booking.status == "booked", Module.course_id.in_(course_ids),
                LabSession.cancelled_at.is_(None))
         .order_by(User.name, LabSession.starts_at)
+        .options(joinedload(CohortMember.user), joinedload(LabSession.module).joinedload(Module.course))
     )
     rows = []
     for m, s, a in db.session.execute(stmt).all():

@@ -110,26 +110,38 @@ def instructor_can_manage_enrollment(user, enrollment) -> bool:
     return db.session.execute(stmt).scalar_one() > 0
 
 
-def cohorts_for(user) -> list[Cohort]:
-    """Cohorts the user may see, newest intake first."""
+def cohorts_query(user):
+    """A select of the cohorts the user may see (admins: all; instructors: those they teach), unordered."""
     from lms.labs.models import cohort_instructors
 
-    stmt = select(Cohort).order_by(Cohort.intake_year.desc(), Cohort.term.desc(), Cohort.id.desc())
+    stmt = select(Cohort)
     if not _is_admin(user):
         stmt = stmt.join(cohort_instructors, cohort_instructors.c.cohort_id == Cohort.id).where(
             cohort_instructors.c.user_id == user.id)
+    return stmt
+
+
+def cohorts_for(user, limit: int | None = None) -> list[Cohort]:
+    """Cohorts the user may see, newest intake first, with programme, courses and
+    instructors loaded (a fixed number of statements)."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    stmt = (cohorts_query(user).order_by(Cohort.intake_year.desc(), Cohort.term.desc(), Cohort.id.desc())
+            .options(joinedload(Cohort.programme), selectinload(Cohort.courses), selectinload(Cohort.instructors)))
+    if limit:
+        stmt = stmt.limit(limit)
     return list(db.session.execute(stmt).scalars())
 
 
-def labs_for(user) -> list[SmartLab]:
-    """Smart labs the user may see."""
+def labs_for(user, options=()) -> list[SmartLab]:
+    """Smart labs the user may see (``options``: loader options for what the caller shows)."""
     from lms.labs.models import lab_instructors
 
-    stmt = select(SmartLab).order_by(SmartLab.name_ko)
+    stmt = select(SmartLab).order_by(SmartLab.name_ko).options(*options)
     if not _is_admin(user):
         stmt = stmt.join(lab_instructors, lab_instructors.c.lab_id == SmartLab.id).where(
             lab_instructors.c.user_id == user.id)
-    return list(db.session.execute(stmt).scalars())
+    return list(db.session.execute(stmt).unique().scalars())
 
 
 def sessions_for(user, *, upcoming: bool | None = None, limit: int | None = None) -> list[LabSession]:
@@ -151,7 +163,9 @@ def sessions_for(user, *, upcoming: bool | None = None, limit: int | None = None
         stmt = stmt.order_by(LabSession.starts_at.desc())
     if limit:
         stmt = stmt.limit(limit)
-    return list(db.session.execute(stmt).scalars())
+    from lms.labs.overview import session_load_options
+
+    return list(db.session.execute(stmt.options(*session_load_options())).unique().scalars())
 
 
 def cohort_sessions(cohort: Cohort, limit: int = 50) -> list[LabSession]:
@@ -163,9 +177,11 @@ def cohort_sessions(cohort: Cohort, limit: int = 50) -> list[LabSession]:
     booked = (select(Booking.session_id).join(LabSession, LabSession.id == Booking.session_id)
               .join(Module, Module.id == LabSession.module_id)
               .where(Booking.user_id.in_(member_ids), Booking.status == "booked", Module.course_id.in_(course_ids)))
+    from lms.labs.overview import session_load_options
+
     stmt = (select(LabSession).where(sa.or_(LabSession.cohort_id == cohort.id, LabSession.id.in_(booked)))
-            .order_by(LabSession.starts_at.desc()).limit(limit))
-    return list(db.session.execute(stmt).scalars())
+            .order_by(LabSession.starts_at.desc()).limit(limit).options(*session_load_options()))
+    return list(db.session.execute(stmt).unique().scalars())
 
 
 # --------------------------------------------------------------------------- programmes

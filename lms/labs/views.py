@@ -12,16 +12,19 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms.core import nav
 from lms.core.authz import get_for, policy
 from lms.core.db import utcnow
+from lms.core.pagination import ListSpec, list_args, paginate, search
 from lms.core.tabular import csv_bytes, xlsx_bytes
 from lms.core.timeutil import kst_span, to_kst
 from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
 from lms.labs import booking as booking_svc
+from lms.labs import overview
 from lms.labs import services as svc
 from lms.labs.forms import (CohortForm, EquipmentForm, LabForm, ProgrammeForm, RoomForm, RosterUploadForm,
                             SessionForm, signoff_form)
@@ -124,18 +127,13 @@ def _instructor_choices():
 @bp.route("/instructor")
 @policy("instructor", "admin")
 def instructor_dashboard():
-    from lms.labs.signoff import pending_signoffs
-
-    cohorts = svc.cohorts_for(current_user)
-    cards = []
-    for c in cohorts[:20]:
-        rows = svc.cohort_enrollments(c)
-        percents = [svc.progress_percent(e) for _m, es in rows for e in es]
-        cards.append((c, len(rows), round(sum(percents) / len(percents)) if percents else None))
+    cohort_total = db.session.execute(
+        select(sa.func.count()).select_from(svc.cohorts_query(current_user).subquery())).scalar_one()
+    cards = overview.cohort_cards(svc.cohorts_for(current_user, limit=20))
     upcoming = svc.sessions_for(current_user, upcoming=True, limit=10)
-    pending = pending_signoffs(current_user, limit=30)
-    return render_template("labs/instructor_dashboard.html", cards=cards, upcoming=upcoming, pending=pending,
-                           now=utcnow())
+    pending, pending_total = overview.pending_signoffs_page(current_user, limit=30)
+    return render_template("labs/instructor_dashboard.html", cards=cards, cohort_total=cohort_total,
+                           upcoming=upcoming, pending=pending, pending_total=pending_total, now=utcnow())
 
 
 # --------------------------------------------------------------------------- programmes (admin)
@@ -153,7 +151,12 @@ def _programme_form(form: ProgrammeForm):
 @bp.route("/labs/programmes")
 @policy("admin")
 def programmes():
-    items = list(db.session.execute(select(Programme).order_by(Programme.is_active.desc(), Programme.name_ko)).scalars())
+    from sqlalchemy.orm import joinedload, selectinload
+
+    items = list(db.session.execute(
+        select(Programme).order_by(Programme.is_active.desc(), Programme.name_ko)
+        .options(joinedload(Programme.institution), selectinload(Programme.sponsors),
+                 selectinload(Programme.cohorts))).unique().scalars())
     return render_template("labs/programmes.html", programmes=items)
 
 
@@ -200,16 +203,24 @@ def _cohort_form(form: CohortForm):
     form.instructor_ids.choices = _instructor_choices()
 
 
+COHORT_LIST = ListSpec(sorts={"intake": Cohort.intake_year * 10 + Cohort.term, "label": Cohort.label,
+                              "starts": Cohort.starts_on},
+                       default_sort="intake", default_dir="desc", tiebreak=Cohort.id, per_page=50)
+
+
 @bp.route("/labs/cohorts")
 @policy("instructor", "admin")
 def cohorts():
-    items = svc.cohorts_for(current_user)
+    stmt = svc.cohorts_query(current_user).options(*overview.cohort_load_options())
     programme = None
     if request.args.get("programme_id", type=int):
         programme = db.session.get(Programme, request.args.get("programme_id", type=int))
-        items = [c for c in items if programme is not None and c.programme_id == programme.id]
-    counts = {c.id: len(c.members) for c in items}
-    return render_template("labs/cohorts.html", cohorts=items, counts=counts, programme=programme)
+        stmt = stmt.where(Cohort.programme_id == (programme.id if programme is not None else -1))
+    largs = list_args(request.args, COHORT_LIST)
+    stmt = search(stmt.join(Programme, Programme.id == Cohort.programme_id), largs.q, Cohort.label, Programme.name_ko)
+    page = paginate(db.session, stmt, COHORT_LIST, largs)
+    counts = overview.member_counts([c.id for c in page.items])
+    return render_template("labs/cohorts.html", cohorts=page.items, page=page, counts=counts, programme=programme)
 
 
 @bp.route("/labs/cohorts/new", methods=["GET", "POST"])
@@ -250,11 +261,11 @@ def cohort_new(cohort_id: int | None = None):
 @policy("instructor", "admin")
 def cohort(cohort_id: int):
     c = get_cohort_for(current_user, cohort_id)
-    rows = []
-    for m, enrollments in svc.cohort_enrollments(c):
-        rows.append((m, [(e, svc.progress_percent(e), svc.attendance_summary(e)) for e in enrollments]))
+    roster = overview.roster_page(c, request.args)
+    figures = overview.cohort_figures(c)
     sessions = svc.cohort_sessions(c, limit=50)
-    return render_template("labs/cohort.html", cohort=c, rows=rows, sessions=sessions, upload_form=RosterUploadForm())
+    return render_template("labs/cohort.html", cohort=c, roster=roster, figures=figures, sessions=sessions,
+                           upload_form=RosterUploadForm())
 
 
 @bp.route("/labs/cohorts/<int:cohort_id>/roster", methods=["POST"])
@@ -348,7 +359,13 @@ def _lab_form(form: LabForm):
 @bp.route("/labs/smartlabs")
 @policy("instructor", "admin")
 def smartlabs():
-    return render_template("labs/smartlabs.html", labs=svc.labs_for(current_user))
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from lms.labs.models import SmartLab
+
+    labs = svc.labs_for(current_user, options=(
+        joinedload(SmartLab.institution), selectinload(SmartLab.rooms), selectinload(SmartLab.equipment)))
+    return render_template("labs/smartlabs.html", labs=labs)
 
 
 @bp.route("/labs/smartlabs/new", methods=["GET", "POST"])
@@ -392,10 +409,10 @@ def smartlab(lab_id: int):
     lab = get_lab_for(current_user, lab_id)
     sessions = list(db.session.execute(
         select(LabSession).where(LabSession.lab_id == lab.id, LabSession.ends_at >= utcnow())
-        .order_by(LabSession.starts_at).limit(100)).scalars())
+        .order_by(LabSession.starts_at).limit(100).options(*overview.session_load_options())).unique().scalars())
     past = list(db.session.execute(
         select(LabSession).where(LabSession.lab_id == lab.id, LabSession.ends_at < utcnow())
-        .order_by(LabSession.starts_at.desc()).limit(20)).scalars())
+        .order_by(LabSession.starts_at.desc()).limit(20).options(*overview.session_load_options())).unique().scalars())
     return render_template("labs/smartlab.html", lab=lab, sessions=sessions, past=past,
                            room_form=RoomForm(prefix="room"), equipment_form=_equipment_form(lab),
                            equipment_labels=svc.EQUIPMENT_KIND_LABELS)
@@ -487,21 +504,19 @@ def session_new(lab_id: int):
 @policy("instructor", "admin")
 def session(session_id: int):
     from lms.labs import checkin
-    from lms.labs.attendance import STATUS_LABELS, attendance_map, session_minutes
-    from lms.labs.signoff import current_signoff
+    from lms.labs.attendance import STATUS_LABELS, session_minutes
 
     s = get_session_for(current_user, session_id)
-    roster = booking_svc.session_roster(s)
-    att = attendance_map(s)
-    signoffs = {b.user_id: current_signoff(b.enrollment_id, s.module_id) for b in roster if b.enrollment_id}
+    sheet = overview.session_sheet(s, request.args)
     now = utcnow()
     qr = None
     checkin_url = None
     if s.cancelled_at is None and checkin.in_window(s, now):
         checkin_url = url_for("labs.checkin", session_id=s.id, t=checkin.make_token(s, now), _external=True)
         qr = checkin.qr_svg(checkin_url)
-    return render_template("labs/session.html", s=s, roster=roster, att=att, signoffs=signoffs,
-                           waitlist=booking_svc.waitlist(s), statuses=STATUS_LABELS, total=session_minutes(s),
+    return render_template("labs/session.html", s=s, roster=sheet.roster, att=sheet.attendance,
+                           signoffs=sheet.signoffs, waitlist=sheet.waitlist, waitlist_total=sheet.waitlist_total,
+                           statuses=STATUS_LABELS, total=session_minutes(s),
                            qr=qr, checkin_url=checkin_url, opens_at=s.starts_at - checkin.OPENS_BEFORE, now=now)
 
 
@@ -603,6 +618,10 @@ def signoff(enrollment_id: int, module_id: int):
 
 # --------------------------------------------------------------------------- trainee: booking
 
+UPCOMING_LIST = ListSpec(sorts={"starts": LabSession.starts_at}, default_sort="starts", tiebreak=LabSession.id,
+                         per_page=20)
+
+
 @bp.route("/labs/modules/<int:module_id>/sessions")
 @policy("trainee")
 def module_sessions(module_id: int):
@@ -612,10 +631,14 @@ def module_sessions(module_id: int):
     if module is None or module.kind != "practical" or module.retired_at is not None:
         abort(404)
     enrollment = svc.active_enrollment(current_user, module.course_id)
-    sessions = booking_svc.upcoming_sessions(module)
+    upcoming = select(LabSession).where(LabSession.module_id == module.id, LabSession.cancelled_at.is_(None),
+                                        LabSession.starts_at > utcnow()).options(*overview.session_load_options())
+    page = paginate(db.session, upcoming, UPCOMING_LIST, list_args(request.args, UPCOMING_LIST))
+    sessions = page.items
     mine = {b.session_id: b for b in booking_svc.my_bookings(current_user) if b.status in ("booked", "waitlisted")}
     positions = {sid: booking_svc.waitlist_position(b) for sid, b in mine.items()}
     return render_template("labs/module_sessions.html", module=module, enrollment=enrollment, sessions=sessions,
+                           page=page,
                            mine=mine, positions=positions, can_cancel=booking_svc.can_cancel,
                            is_final=booking_svc.booking_is_final,
                            cutoff=current_app.config.get("LAB_CANCEL_CUTOFF_HOURS", 24))

@@ -56,6 +56,9 @@ def load_reference_data(overwrite: bool = False) -> dict[str, int]:
     db.session.flush()
     counts[IndustrialComplex.__tablename__] = _load_complexes(overwrite)
     db.session.flush()
+    from lms.core.db import analyze
+
+    analyze(db.session, [name for name, n in counts.items() if n])
     return counts
 
 
