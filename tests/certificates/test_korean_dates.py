@@ -48,8 +48,11 @@ def test_expiry_is_the_same_korean_date_n_months_later(cohort, client, issued, m
 
 def test_status_turns_expired_on_the_korean_expiry_date(cohort):
     cert = _issue(cohort, kst(2027, 3, 1, 3, 0), 12)
+    # "유효기간: 2028. 3. 1.까지" is printed on the PDF and the pages: valid through that
+    # Korean date, whatever the hour, and expired from the next Korean day on.
     assert services.status_of(cert, kst(2028, 2, 29, 23, 0)) == "valid"
-    assert services.status_of(cert, kst(2028, 3, 1, 3, 0)) == "expired"
+    assert services.status_of(cert, kst(2028, 3, 1, 23, 59)) == "valid"
+    assert services.status_of(cert, kst(2028, 3, 2, 0, 0)) == "expired"
 
 
 def _kinds(user):
