@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 from lms.core.db import utcnow
+from lms.core.timeutil import to_kst
 from lms.extensions import db
 from tests.factories import make_company, make_course, make_institution, make_user  # noqa: F401
 
@@ -64,7 +65,54 @@ def build_world() -> SimpleNamespace:
                                    capacity=10, booked_count=0)
     db.session.add(w.current_session)
     db.session.flush()
+    _add_meister_world(w)
     return w
+
+
+def _add_meister(w, k: int):
+    """An approved meister placed with a sponsor company since 30 days ago."""
+    from lms.meisters import services as msvc
+    from lms.meisters.placements import create_placement
+
+    profile = msvc.recruit(w.admin, email=f"meister{k}-{w.n}@example.kr", name=f"규모마이스터{k}-{w.n}",
+                           former_company="현대중공업", years_experience=30, fields=["plc"],
+                           root_technology_codes=[], region_codes=["48"], password="password123!")
+    msvc.approve(w.admin, profile)
+    db.session.flush()
+    today = to_kst(utcnow()).date()
+    placement = create_placement(w.admin, meister=profile, company=w.sponsors[k % 2], purpose="tech_support",
+                                 starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=60),
+                                 goals=["PLC 점검 체계"], contact_name="담당자", contact_email=f"contact{k}@example.kr")
+    db.session.flush()
+    return profile, placement
+
+
+def _add_visits(w, count: int) -> None:
+    """``count`` visits (each with a photo) to the first meister's placement."""
+    from lms.meisters.models import Visit, VisitPhoto
+
+    today = to_kst(utcnow()).date()
+    for k in range(count):
+        visit = Visit(placement_id=w.placement.id, visited_on=today - timedelta(days=k % 25), minutes=120,
+                      activity="consulting", done="점검", created_by_id=w.meister.user_id)
+        db.session.add(visit)
+        db.session.flush()
+        db.session.add(VisitPhoto(visit_id=visit.id, content=b"\xff\xd8\xff\xd9", width=1, height=1))
+        w.visit = visit
+    db.session.flush()
+    w.photo = db.session.query(VisitPhoto).filter_by(visit_id=w.visit.id).first()
+
+
+def _add_meister_world(w) -> None:
+    from lms.accounts.models import User
+    from lms.orgs.models import IndustrialComplex
+
+    w.complex = IndustrialComplex(code="SCALE-1", name_ko="규모산단", region_code="48", is_smart=True)
+    db.session.add(w.complex)
+    profile, w.placement = _add_meister(w, 0)
+    w.meister = profile
+    w.meister_user = db.session.get(User, profile.user_id)
+    _add_visits(w, 1)
 
 
 def _session(w, *, past: bool):
@@ -192,6 +240,10 @@ def grow(w, trainees: int, sessions: int, logs: int) -> None:
         db.session.add(LabSession(lab_id=extra_lab.id, room_id=extra_room.id, module_id=w.practical.id,
                                   instructor_id=make_user("instructor").id, starts_at=start,
                                   ends_at=start + timedelta(hours=3), capacity=20, booked_count=0))
+    # More meisters with placements, more visits of the first placement.
+    for k in range(max(1, trainees // 4)):
+        _add_meister(w, k + 1)
+    _add_visits(w, max(1, trainees // 2))
     for k in range(logs):
         record(w.admin, "account.role_change", w.me, old="trainee", new="trainee")
         record(w.instructor, "attendance.record", w.sessions[0], changed=k)
