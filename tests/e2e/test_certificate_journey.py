@@ -133,6 +133,10 @@ def test_completion_certificate_verification_and_revocation(page, browser, demo_
     item = page.locator(".cert-item").filter(has_text=number)
     expect(item.locator(".badge")).to_have_text("취소됨")
     expect(item.get_by_role("link", name="PDF 내려받기")).to_have_count(0)
-    fetched = page.request.get(f"{base}/certificates/{number}.pdf")
-    stamped = re.sub(r"\s+", "", PdfReader(io.BytesIO(fetched.body())).pages[0].extract_text())
-    assert "취소됨·효력없음" in stamped and fetched.body() != data
+    # fetched by the signed-in page itself (its cookies, as a click would)
+    body = bytes(page.evaluate("""async (url) => {
+        const r = await fetch(url, {credentials: 'same-origin'});
+        return Array.from(new Uint8Array(await r.arrayBuffer())); }""", f"{base}/certificates/{number}.pdf"))
+    assert body[:5] == b"%PDF-", body[:200]
+    stamped = re.sub(r"\s+", "", PdfReader(io.BytesIO(body)).pages[0].extract_text())
+    assert "취소됨·효력없음" in stamped and body != data
