@@ -540,7 +540,7 @@ def expiring_query(user, days: int, now: datetime | None = None):
     now = now or utcnow()
     superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
     return manageable_query(user).where(
-        Certificate.expires_at.is_not(None), Certificate.expires_at > now,
+        Certificate.expires_at.is_not(None), Certificate.expires_at >= kst_day_start(_today_kst(now)),
         Certificate.expires_at < kst_day_end(_today_kst(now) + timedelta(days=days)), Certificate.revoked_at.is_(None),
         Certificate.id.not_in(superseded),
     )
@@ -567,7 +567,7 @@ def send_reminders(now: datetime | None = None) -> int:
     superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
     certs = db.session.execute(
         select(Certificate).where(
-            Certificate.expires_at.is_not(None), Certificate.expires_at > now,
+            Certificate.expires_at.is_not(None), Certificate.expires_at >= kst_day_start(_today_kst(now)),
             Certificate.expires_at < kst_day_end(_today_kst(now) + timedelta(days=max(REMINDER_DAYS))),
             Certificate.revoked_at.is_(None), Certificate.id.not_in(superseded),
         ).order_by(Certificate.id)

@@ -82,6 +82,16 @@ def test_expiring_list_counts_korean_days(cohort):
     assert cert not in services.expiring(admin, 30, kst(2028, 1, 30, 23, 0))
 
 
+def test_expiring_list_keeps_a_certificate_through_its_printed_last_day(cohort):
+    """'유효기간: 2028. 3. 1.까지': at 23:00 KST on 1 March the certificate is still valid
+    (the one state rule), so the expiring list still names it; from 2 March it is expired."""
+    cert = _issue(cohort, kst(2027, 3, 1, 3, 0), 12)
+    admin = make_user(role="admin")
+    assert services.status_of(cert, kst(2028, 3, 1, 23, 0)) == "valid"
+    assert cert in services.expiring(admin, 30, kst(2028, 3, 1, 23, 0))
+    assert cert not in services.expiring(admin, 30, kst(2028, 3, 2, 0, 0))
+
+
 def test_renewal_window_is_whole_korean_days(cohort):
     """Opens on the Korean date 90 days before expiry from 00:00 KST, closes at the
     end of the Korean date 180 days after."""
