@@ -30,7 +30,7 @@ class MeisterProfileForm(FlaskForm):
     fields = MultiCheckboxField(_l("전문 분야"), validators=[Optional()])
     root_technology_codes = MultiCheckboxField(_l("뿌리기술"), validators=[Optional()])
     region_codes = MultiCheckboxField(_l("활동 가능 지역"), validators=[Optional()])
-    days_per_week = IntegerField(_l("주당 활동 가능 일수"), default=2, validators=[_REQ, NumberRange(min=1, max=5)])
+    days_per_week = IntegerField(_l("주당 활동 가능 일수"), validators=[_REQ, NumberRange(min=1, max=5)])
     available_from = DateField(_l("활동 가능 시작일"), validators=[Optional()])
     available_until = DateField(_l("활동 가능 종료일"), validators=[Optional()])
 
