@@ -430,6 +430,9 @@ class AttendanceSummary:
 
     scheduled_minutes: int
     attended_minutes: int
+    #: sessions not yet ended on which the trainee's attendance is already recorded (a QR
+    #: check-in during the session): shown as recorded, counted once the session ends
+    recorded_in_progress: int = 0
 
     @property
     def scheduled_hours(self) -> float:
@@ -458,7 +461,8 @@ def attendance_summary(enrollment) -> AttendanceSummary:
     Scheduled: minutes of ended, not-cancelled sessions of the course that the trainee
     was booked on. Attended: present counts the full session, late / early leave the
     minutes recorded (at most the session's length), absent (or no record) nothing;
-    excused sessions are left out of the scheduled minutes altogether."""
+    excused sessions are left out of the scheduled minutes altogether. A session still
+    running with a recorded attendance is counted in ``recorded_in_progress`` only."""
     from lms.catalog.models import Module
 
     now = utcnow()
@@ -470,10 +474,13 @@ def attendance_summary(enrollment) -> AttendanceSummary:
                                        Attendance.user_id == Booking.user_id))
         .where(Booking.user_id == enrollment.user_id, Booking.status == "booked",
                Module.course_id == enrollment.course_id, LabSession.cancelled_at.is_(None),
-               LabSession.ends_at <= now)
+               sa.or_(LabSession.ends_at <= now, Attendance.id.is_not(None)))
     ).all()
-    scheduled = attended = 0
+    scheduled = attended = in_progress = 0
     for session, att in rows:
+        if session.ends_at > now:  # checked in, session still running: not counted until it ends
+            in_progress += 1
+            continue
         minutes = int(round((session.ends_at - session.starts_at).total_seconds() / 60))
         if att is not None and att.status == "excused":
             continue
@@ -484,4 +491,4 @@ def attendance_summary(enrollment) -> AttendanceSummary:
             attended += minutes
         else:
             attended += min(minutes, max(0, int(att.minutes or 0)))
-    return AttendanceSummary(scheduled, attended)
+    return AttendanceSummary(scheduled, attended, in_progress)

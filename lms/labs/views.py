@@ -512,27 +512,12 @@ def session(session_id: int):
     qr = None
     checkin_url = None
     if s.cancelled_at is None and checkin.in_window(s, now):
-        checkin_url = url_for("labs.checkin", session_id=s.id, t=checkin.make_token(s, now), _external=True)
+        checkin_url = url_for("labs.checkin_scan", session_id=s.id, t=checkin.make_token(s, now), _external=True)
         qr = checkin.qr_svg(checkin_url)
     return render_template("labs/session.html", s=s, roster=sheet.roster, att=sheet.attendance,
                            signoffs=sheet.signoffs, waitlist=sheet.waitlist, waitlist_total=sheet.waitlist_total,
                            statuses=STATUS_LABELS, total=session_minutes(s),
                            qr=qr, checkin_url=checkin_url, opens_at=s.starts_at - checkin.OPENS_BEFORE, now=now)
-
-
-@bp.route("/labs/sessions/<int:session_id>/qr")
-@policy("instructor", "admin")
-def session_qr(session_id: int):
-    """The current QR code as a fragment (the session page refreshes it as the token rotates)."""
-    from lms.labs import checkin
-
-    s = get_session_for(current_user, session_id)
-    if s.cancelled_at is not None or not checkin.in_window(s):
-        return Response(_("체크인 시간이 아닙니다."), status=409, mimetype="text/plain")
-    url = url_for("labs.checkin", session_id=s.id, t=checkin.make_token(s), _external=True)
-    resp = Response(checkin.qr_svg(url), mimetype="image/svg+xml")
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
 
 
 @bp.route("/labs/sessions/<int:session_id>/attendance", methods=["POST"])
@@ -711,32 +696,10 @@ def booking_ics(booking_id: int):
     return resp
 
 
-# --------------------------------------------------------------------------- trainee: QR check-in
-
-@bp.route("/labs/checkin/<int:session_id>", methods=["GET", "POST"])
-@policy("trainee")
-def checkin(session_id: int):
-    from lms.labs import checkin as ci
-
-    s = db.session.get(LabSession, session_id)
-    if s is None:
-        abort(404)
-    token = request.values.get("t", "")
-    result = None
-    if request.method == "POST":
-        try:
-            result = ci.check_in(current_user, s, token)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _flash_error(exc)
-    return render_template("labs/checkin.html", s=s, token=token, result=result)
-
-
 def init_app(app) -> None:
     """Defaults of the labs settings (LMS_LAB_CANCEL_CUTOFF_HOURS overrides)."""
     app.config.setdefault("LAB_CANCEL_CUTOFF_HOURS", 24)
 
 
-# The invited person's side of cohort invitations registers on this blueprint.
-from lms.labs import invitation_views  # noqa: E402,F401
+# The invited person's side of cohort invitations and the QR check-in register on this blueprint.
+from lms.labs import checkin_views, invitation_views  # noqa: E402,F401

@@ -337,6 +337,7 @@ class CompletionStatus:
     practicals_passed: int = 0
     practicals_total: int = 0
     attendance_percent: float | None = None
+    attendance_in_progress: int = 0  # sessions running now with the trainee's attendance recorded
     attendance_required: int | None = None
     complete: bool = False
     missing: list[str] = field(default_factory=list)
@@ -409,8 +410,11 @@ def completion_status(enrollment: Enrollment) -> CompletionStatus:
         st.attendance_required = int(threshold)
         summary = _attendance(enrollment)
         st.attendance_percent = summary.percent if summary is not None else None
+        st.attendance_in_progress = summary.recorded_in_progress if summary is not None else 0
         if summary is None:
             missing.append(_("실습 출석률을 아직 집계할 수 없습니다."))
+        elif summary.percent is None and summary.recorded_in_progress:
+            missing.append(_("출석이 기록되었습니다. 실습 세션이 끝나면 출석률에 반영됩니다."))
         elif summary.percent is None:
             missing.append(_("실습 출석 기록이 아직 없습니다."))
         elif not summary.meets(st.attendance_required):
