@@ -14,7 +14,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
 from lms.admin import complexes
 from lms.admin import forms as F
-from lms.core import nav
+from lms.core import confirm, nav
 from lms.core.audit import AuditEvent
 from lms.core.authz import policy
 from lms.core.outbox import OutboxMessage
@@ -249,6 +249,12 @@ def user_role(user_id: int):
 def user_active(user_id: int):
     user = _get_or_404(User, user_id)
     active = request.form.get("active") == "1"
+    if not active and user.active and not confirm.confirmed():
+        return confirm.ask(
+            _("계정을 비활성화할까요?"),
+            _("비활성화하면 이 사용자의 모든 로그인이 바로 끝나고 다시 로그인할 수 없습니다. 기록은 그대로 남습니다."),
+            details=[(_("성명"), user.name), (_("이메일"), user.email)],
+            action_label=_("계정 비활성화"), back_url=url_for("admin.user_detail", user_id=user.id))
     try:
         accounts.set_active(current_user, user, active)
     except DomainError as exc:

@@ -23,7 +23,7 @@ from lms.certificates.forms import (ExpiringForm, InstitutionAssetsForm, Reissue
                                     VerifyPdfForm, normalise_number)
 from lms.certificates.models import Certificate
 from lms.certificates.state import state_of, states_of
-from lms.core import nav
+from lms.core import confirm, nav
 from lms.core.i18n import document_language, document_locale
 from lms.core.authz import policy
 from lms.core.validators import first_error
@@ -254,6 +254,18 @@ def revoke(number: str):
     if not form.validate_on_submit():
         flash(first_error(form) or _("취소 사유를 입력해 주세요."), "error")
         return redirect(url_for("certificates.detail", number=number))
+    if not services.can_revoke(current_user, cert):
+        abort(403)
+    if cert.revoked_at is not None:
+        flash(_("이미 취소된 수료증입니다."), "error")
+        return redirect(url_for("certificates.detail", number=number))
+    if not confirm.confirmed():
+        return confirm.ask(
+            _("수료증을 취소할까요?"),
+            _("취소한 수료증은 되돌릴 수 없습니다. 진위확인 화면과 소지자의 목록에 '취소됨'으로 표시되고, 내려받는 PDF에 효력 없음이 찍힙니다."),
+            details=[(_("수료증 번호"), cert.number), (_("성명"), cert.snapshot.get("name", "")),
+                     (_("취소 사유"), form.reason.data)],
+            action_label=_("수료증 취소 확정"), back_url=url_for("certificates.detail", number=number))
     try:
         services.revoke(cert, current_user, form.reason.data)
     except DomainError as exc:

@@ -15,12 +15,12 @@ from flask_login import current_user
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from lms.core import nav
+from lms.core import confirm, nav
 from lms.core.authz import get_for, policy
 from lms.core.db import utcnow
 from lms.core.pagination import ListSpec, list_args, paginate, search
 from lms.core.tabular import csv_bytes, xlsx_bytes
-from lms.core.timeutil import kst_span, to_kst
+from lms.core.timeutil import kst_span, span_text, to_kst
 from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
 from lms.labs import booking as booking_svc
@@ -635,6 +635,15 @@ def book(session_id: int):
     s = db.session.get(LabSession, session_id)
     if s is None:
         abort(404)
+    back = url_for("labs.module_sessions", module_id=s.module_id)
+    if (s.booked_count < s.capacity and booking_svc.booking_is_final(s) and s.starts_at > utcnow()
+            and not confirm.confirmed()):
+        return confirm.ask(
+            _("취소할 수 없는 예약입니다"),
+            _("이 세션은 취소 기한(시작 %(h)s시간 전)이 지났습니다. 지금 예약하면 취소할 수 없고, 빠지면 결석으로 기록됩니다.",
+              h=current_app.config.get("LAB_CANCEL_CUTOFF_HOURS", 24)),
+            details=[(_("실습"), s.module.title_ko), (_("일시"), span_text(s.starts_at, s.ends_at))],
+            action_label=_("취소할 수 없음을 알고 예약하기"), back_url=back, danger=False)
     try:
         b = booking_svc.book(current_user, session_id)
         db.session.commit()
@@ -646,7 +655,7 @@ def book(session_id: int):
     except DomainError as exc:
         db.session.rollback()
         _flash_error(exc)
-    return redirect(url_for("labs.module_sessions", module_id=s.module_id))
+    return redirect(back)
 
 
 @bp.route("/labs/bookings")
@@ -655,10 +664,12 @@ def my_bookings():
     items = booking_svc.my_bookings(current_user)
     positions = {b.id: booking_svc.waitlist_position(b) for b in items}
     now = utcnow()
-    upcoming = sorted((b for b in items if b.session.ends_at >= now and b.status != "cancelled"
-                       and b.session.cancelled_at is None), key=lambda b: b.session.starts_at)
-    past = [b for b in items if b not in upcoming]
-    return render_template("labs/my_bookings.html", upcoming=upcoming, past=past, positions=positions, now=now,
+    ended = [b for b in items if b.session.ends_at < now]
+    not_ended = sorted((b for b in items if b.session.ends_at >= now), key=lambda b: b.session.starts_at)
+    upcoming = [b for b in not_ended if b.status != "cancelled" and b.session.cancelled_at is None]
+    cancelled = [b for b in not_ended if b not in upcoming]  # given back, or the session was cancelled
+    return render_template("labs/my_bookings.html", upcoming=upcoming, cancelled=cancelled, past=ended,
+                           positions=positions, now=now,
                            can_cancel=booking_svc.can_cancel,
                            cutoff=current_app.config.get("LAB_CANCEL_CUTOFF_HOURS", 24))
 
@@ -669,6 +680,16 @@ def booking_cancel(booking_id: int):
     b = db.session.get(Booking, booking_id)
     if b is None or b.user_id != current_user.id:
         abort(404)
+    back = (url_for("labs.module_sessions", module_id=b.session.module_id) if request.form.get("next") == "module"
+            else url_for("labs.my_bookings"))
+    if not confirm.confirmed() and b.status in booking_svc.ACTIVE_STATUSES:
+        s = b.session
+        return confirm.ask(
+            _("예약을 취소할까요?"),
+            _("취소하면 자리가 대기자에게 넘어갑니다. 다시 예약하려면 남은 자리가 있어야 합니다.") if b.status == "booked"
+            else _("대기 신청을 취소하면 대기 순서가 없어집니다."),
+            details=[(_("실습"), s.module.title_ko), (_("일시"), span_text(s.starts_at, s.ends_at))],
+            action_label=_("예약 취소하기"), back_url=back)
     try:
         booking_svc.cancel_booking(current_user, booking_id)
         db.session.commit()

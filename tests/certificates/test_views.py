@@ -146,6 +146,10 @@ def test_revocation_permissions_in_views(client, cert, institution):
     r = client.post(f"/certificates/manage/{cert.number}/revoke", data={"reason": ""})
     assert r.status_code == 302 and cert.revoked_at is None
     r = client.post(f"/certificates/manage/{cert.number}/revoke", data={"reason": "출석 부족"})
+    assert r.status_code == 200 and "수료증을 취소할까요?" in r.text and "출석 부족" in r.text  # asked first
+    db.session.refresh(cert)
+    assert cert.revoked_at is None
+    r = client.post(f"/certificates/manage/{cert.number}/revoke", data={"reason": "출석 부족", "confirmed": "yes"})
     assert r.status_code == 302
     db.session.refresh(cert)
     assert cert.revoked_reason == "출석 부족"
