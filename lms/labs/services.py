@@ -184,6 +184,24 @@ def cohort_sessions(cohort: Cohort, limit: int = 50) -> list[LabSession]:
     return list(db.session.execute(stmt).unique().scalars())
 
 
+def manageable_session_ids(user, sessions) -> set[int]:
+    """Ids among ``sessions`` that ``user`` may open (the rule of :func:`can_manage_session`),
+    in one statement whatever the number of sessions: a table links only those."""
+    from lms.labs.models import cohort_instructors, lab_instructors
+
+    ids = [s.id for s in sessions]
+    if not ids or not _is_instructor(user) and not _is_admin(user):
+        return set()
+    if _is_admin(user):
+        return set(ids)
+    my_labs = select(lab_instructors.c.lab_id).where(lab_instructors.c.user_id == user.id)
+    my_cohorts = select(cohort_instructors.c.cohort_id).where(cohort_instructors.c.user_id == user.id)
+    return set(db.session.execute(
+        select(LabSession.id).where(LabSession.id.in_(ids), sa.or_(
+            LabSession.instructor_id == user.id, LabSession.lab_id.in_(my_labs), LabSession.cohort_id.in_(my_cohorts)))
+    ).scalars())
+
+
 # --------------------------------------------------------------------------- programmes
 
 def _companies(ids) -> list:

@@ -265,6 +265,7 @@ def cohort(cohort_id: int):
     figures = overview.cohort_figures(c)
     sessions = svc.cohort_sessions(c, limit=50)
     return render_template("labs/cohort.html", cohort=c, roster=roster, figures=figures, sessions=sessions,
+                           linkable=svc.manageable_session_ids(current_user, sessions),
                            upload_form=RosterUploadForm())
 
 
@@ -477,9 +478,15 @@ def session_new(lab_id: int):
             form.module_id.data = request.args.get("module_id", type=int)
     if not lab.rooms:
         flash(_("먼저 실습실을 등록해야 세션을 편성할 수 있습니다."), "warning")
+    asked_past = False
     if form.validate_on_submit():
         # A night session (22:00~01:00) ends the next day; kst_span says which day.
         starts, ends = kst_span(form.day.data, form.start_time.data, form.end_time.data, form.end_day.data)
+        if starts < utcnow() and not form.past_ok.data:
+            form.day.errors.append(_("시작 일시가 이미 지났습니다. 날짜와 시각을 확인해 주세요. 진행한 세션을 기록하려면 "
+                                     "아래 확인란을 선택하고 다시 저장해 주세요."))
+            asked_past = True
+            return _session_form_page(form, lab, asked_past)
         instructor = db.session.get(User, form.instructor_id.data) if form.instructor_id.data in instructors else None
         cohort = None
         if form.cohort_id.data:
@@ -494,6 +501,13 @@ def session_new(lab_id: int):
         except DomainError as exc:
             db.session.rollback()
             _flash_error(exc)
+    return _session_form_page(form, lab, asked_past)
+
+
+def _session_form_page(form, lab, asked_past: bool):
+    """The session form; the past-date confirmation box shows only once it was needed."""
+    if not asked_past and not form.past_ok.data:
+        del form.past_ok
     return render_template("labs/form.html", form=form, title=_("세션 편성") + f" · {lab.name_ko}",
                            back=url_for("labs.smartlab", lab_id=lab.id))
 
