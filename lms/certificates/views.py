@@ -365,7 +365,8 @@ def cohort_issue(cohort_id: int):
     if new:
         flash(_("수료증 %(n)s건을 발급했습니다.", n=len(new)), "success")
     else:
-        flash(_("새로 발급할 수료 대상자가 없습니다."), "info")
+        flash(_("새로 발급할 수료 대상자가 없습니다. 학습 중인 훈련생에게 무엇이 남았는지는 '누가 무엇이 남았는지 보기'에서 확인하세요."),
+              "info")
     return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
 
 
@@ -475,3 +476,7 @@ def _status_helpers():
     return {"cert_status_label": lambda s: str(STATUS_LABELS.get(s, s)),
             "cert_status_badge": lambda s: STATUS_BADGES.get(s, "badge-info"),
             "my_certificate_rows": _my_certificate_rows}
+
+
+# Who is not yet eligible, and why: on this blueprint.
+from lms.certificates import pending_views  # noqa: E402,F401

@@ -343,7 +343,7 @@ class CompletionStatus:
     missing: list[str] = field(default_factory=list)
 
 
-def _required_count(rule: dict, key: str, total: int) -> int:
+def required_count(rule: dict, key: str, total: int) -> int:
     """How many modules of a kind the rule requires: "all" (the default, the safe
     reading for a certificate), a number, or "none"/0/false."""
     value = rule.get(key, "all")
@@ -392,15 +392,15 @@ def completion_status(enrollment: Enrollment) -> CompletionStatus:
         practicals_total=len(practicals),
     )
     missing: list[str] = []
-    need = _required_count(rule, "lessons", st.lessons_total)
+    need = required_count(rule, "lessons", st.lessons_total)
     if st.lessons_done < need:
         left = need - st.lessons_done
         missing.append(ngettext("강의 %(num)d개를 더 완료해야 합니다.", "강의 %(num)d개를 더 완료해야 합니다.", left))
-    need = _required_count(rule, "quizzes", st.quizzes_total)
+    need = required_count(rule, "quizzes", st.quizzes_total)
     if st.quizzes_passed < need:
         left = need - st.quizzes_passed
         missing.append(ngettext("평가 %(num)d개에 더 합격해야 합니다.", "평가 %(num)d개에 더 합격해야 합니다.", left))
-    need = _required_count(rule, "practicals", st.practicals_total)
+    need = required_count(rule, "practicals", st.practicals_total)
     if st.practicals_passed < need:
         left = need - st.practicals_passed
         missing.append(ngettext("실습 %(num)d개의 평가자 승인이 필요합니다.", "실습 %(num)d개의 평가자 승인이 필요합니다.", left))
