@@ -101,9 +101,12 @@ def withdraw(enrollment: Enrollment) -> Enrollment:
 
     Sends ``enrollment_withdrawn``: every lab seat and waiting-list place of the
     enrollment on a session that has not started is released (and the next person
-    waiting promoted). Raises DomainError for an enrollment that is not active."""
+    waiting promoted). Raises DomainError for an enrollment that is not active, or whose
+    every module is done (it waits for the completion decision, not for a withdrawal)."""
     if enrollment.status != "active":
         raise DomainError(_("진행 중인 수강만 취소할 수 있습니다."))
+    if progress_percent(enrollment) >= 100:
+        raise DomainError(_("모든 모듈을 마친 수강은 취소할 수 없습니다. 수료 판정이나 수료증 발급을 기다리는 중입니다."))
     enrollment.status = "withdrawn"
     enrollment.withdrawn_at = utcnow()
     db.session.flush()
@@ -245,7 +248,7 @@ def _quiz_passed(enrollment: Enrollment, module: Module) -> bool:
 def module_states(enrollment: Enrollment) -> dict[int, str]:
     """{module_id: state} for the course's active modules.
 
-    States: "done", "started" (opened, or a quiz attempted but not passed),
+    States: "done", "started" (a lesson or practical opened, a quiz attempted but not passed),
     "failed" (practical whose latest sign-off failed), "blocked" (quiz with every
     attempt used and no pass: only staff can help), "todo".
     """
@@ -281,7 +284,8 @@ def module_states(enrollment: Enrollment) -> dict[int, str]:
             elif m.id not in open_quizzes and limit is not None and used.get(m.id, 0) >= limit:
                 states[m.id] = "blocked"  # every attempt used without a pass
             else:
-                states[m.id] = "started" if m.id in started else "todo"
+                # Opening the quiz's page is not taking it: in progress once an attempt exists.
+                states[m.id] = "started" if used.get(m.id, 0) else "todo"
         else:
             states[m.id] = "done" if m.id in completed else ("started" if m.id in started else "todo")
     return states
