@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
+from lms.certificates.pdf import LAYOUT as CERTIFICATE_LAYOUT
 from lms.core.ratio import meets_percent, percent_floor
 from lms.demo import data as D
 from lms.demo.meisters import demo_complex_ids, seed_meisters
@@ -1170,7 +1171,7 @@ class _Seeder:
                 "institution_ko": inst["name_ko"], "institution_en": inst["name_en"],
                 "head_title_ko": inst["head_title_ko"], "head_title_en": inst["head_title_en"],
                 "head_name_ko": inst["head_name_ko"], "head_name_en": inst["head_name_en"],
-                "completed_on": e["completed_on"].isoformat(),
+                "completed_on": e["completed_on"].isoformat(), "layout": CERTIFICATE_LAYOUT,
             }
             sup = e.get("supersedes")
             self.add("certificates", dict(

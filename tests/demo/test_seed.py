@@ -18,7 +18,7 @@ from tests.factories import make_course
 N = 30
 SNAPSHOT_KEYS = {"name", "birth_date", "company", "course_code", "course_title_ko", "course_title_en", "hours",
                  "period_start", "period_end", "institution_ko", "institution_en", "head_title_ko", "head_title_en",
-                 "head_name_ko", "head_name_en", "completed_on"}
+                 "head_name_ko", "head_name_en", "completed_on", "layout"}
 
 
 @pytest.fixture
