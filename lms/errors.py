@@ -54,17 +54,20 @@ def _wants_json() -> bool:
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Render 400/403/404/413/429/500 in the site's style (JSON for API clients)."""
+    """Render 400/403/404/405/413/429/500 in the site's style (JSON for API clients).
+
+    405 keeps Werkzeug's ``Allow`` header: the handler returns the error's own headers."""
 
     def make_handler(code: int):
         def handler(error):
+            allow = [(k, v) for k, v in getattr(error, "get_headers", lambda: [])() if k.lower() == "allow"]
             if _wants_json():
-                return jsonify(error=code), code
-            return render_template(f"errors/{code}.html", error=error), code
+                return jsonify(error=code), code, allow
+            return render_template(f"errors/{code}.html", error=error), code, allow
 
         return handler
 
-    for code in (400, 403, 404, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, make_handler(code))
 
     @app.errorhandler(NotFound)

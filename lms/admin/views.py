@@ -5,6 +5,8 @@ accounts and orgs, then commits once per request.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +16,8 @@ from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
 from lms.admin import complexes
 from lms.admin import forms as F
-from lms.core import nav
+from lms.admin.audit_labels import action_label, describe_details, mail_kind_label, object_label
+from lms.core import confirm, nav
 from lms.core.audit import AuditEvent
 from lms.core.authz import policy
 from lms.core.outbox import OutboxMessage
@@ -92,80 +95,6 @@ def index():
     return render_template("admin/index.html", counts=counts)
 
 
-# ---------------------------------------------------------------- audit wording
-
-ACTION_LABELS = {
-    "account.create": _l("계정 생성"),
-    "account.activate": _l("계정 활성화"),
-    "account.deactivate": _l("계정 비활성화"),
-    "account.role_change": _l("역할 변경"),
-    "account.password_reset": _l("비밀번호 재설정"),
-    "account.invitation_accepted": _l("초대 수락"),
-    "account.email_confirmed": _l("가입 메일 확인"),
-    "account.second_factor_enrolled": _l("2단계 인증 등록"),
-    "account.second_factor_disabled": _l("2단계 인증 해제"),
-    "account.second_factor_reset": _l("2단계 인증 초기화"),
-    "account.recovery_code_used": _l("복구 코드 사용"),
-    "reference.update": _l("기준 정보 수정"),
-    "reference.create": _l("기준 정보 추가"),
-    "institution.create": _l("기관 추가"),
-    "institution.update": _l("기관 수정"),
-    "company.create": _l("회사 추가"),
-    "company.update": _l("회사 수정"),
-    "complex.create": _l("산업단지 추가"),
-    "meister.recruit": _l("마이스터 등록"),
-    "meister.update": _l("마이스터 프로필 수정"),
-    "meister.approve": _l("마이스터 승인"),
-    "meister.deactivate": _l("마이스터 비활성화"),
-    "placement.create": _l("파견 등록"),
-    "placement.close": _l("파견 종료"),
-    "placement.contact": _l("파견 기업 담당자 변경"),
-    "placement.cancel": _l("파견 취소"),
-    "visit.create": _l("방문 기록"),
-    "visit.confirm_request": _l("방문 확인 요청"),
-    "visit.confirm": _l("방문 확인 (기업)"),
-    "visit.dispute": _l("방문 이의 제기 (기업)"),
-    "complex.update": _l("산업단지 수정"),
-    "analytics.export": _l("통계 내보내기"),
-    "analytics.report": _l("월간 보고서 생성"),
-    "attendance.record": _l("출결 기록"),
-    "certificate.issue": _l("수료증 발급"),
-    "certificate.reissue": _l("수료증 재발급"),
-    "certificate.renew": _l("수료증 갱신 신청"),
-    "certificate.revoke": _l("수료증 취소"),
-    "certificate.superseded": _l("수료증 대체"),
-    "institution.certificate_assets": _l("기관 직인·로고 변경"),
-    "roster.import": _l("명단 가져오기"),
-    "cohort.invite": _l("기수 참여 요청 발송"),
-    "cohort.invitation_skipped": _l("기수 참여 요청 보내지 않음(훈련생 계정 아님)"),
-    "cohort.invitation_accepted": _l("기수 참여 수락"),
-    "cohort.invitation_declined": _l("기수 참여 거절"),
-    "session.cancel": _l("실습 세션 취소"),
-    "signoff.create": _l("실습 평가"),
-    "signoff.correct": _l("실습 평가 정정"),
-}
-
-
-def action_label(action: str) -> str:
-    """Readable name of an audit action (its code when unknown)."""
-    label = ACTION_LABELS.get(action)
-    return str(label) if label else action
-
-
-def describe_details(event) -> str:
-    """A short human reading of an event's details (role names instead of codes)."""
-    from lms.core.authz import role_label
-
-    d = event.details or {}
-    if event.action == "account.role_change" and "old" in d:
-        return f"{role_label(d['old'])} → {role_label(d.get('new', ''))}"
-    if event.action == "account.create" and "role" in d:
-        return role_label(d["role"])
-    if "changes" in d and isinstance(d["changes"], dict):
-        return ", ".join(f"{k}: {v[0]} → {v[1]}" for k, v in d["changes"].items() if isinstance(v, list) and len(v) == 2)
-    return ", ".join(f"{k}={v}" for k, v in d.items())
-
-
 @bp.app_template_global("admin_action_label")
 def _admin_action_label(action: str) -> str:
     return action_label(action)
@@ -174,6 +103,16 @@ def _admin_action_label(action: str) -> str:
 @bp.app_template_global("admin_describe")
 def _admin_describe(event) -> str:
     return describe_details(event)
+
+
+@bp.app_template_global("admin_object_label")
+def _admin_object_label(object_type: str) -> str:
+    return object_label(object_type)
+
+
+@bp.app_template_global("admin_mail_kind")
+def _admin_mail_kind(kind: str) -> str:
+    return mail_kind_label(kind)
 
 
 # ---------------------------------------------------------------- users
@@ -249,6 +188,12 @@ def user_role(user_id: int):
 def user_active(user_id: int):
     user = _get_or_404(User, user_id)
     active = request.form.get("active") == "1"
+    if not active and user.active and not confirm.confirmed():
+        return confirm.ask(
+            _("계정을 비활성화할까요?"),
+            _("비활성화하면 이 사용자의 모든 로그인이 바로 끝나고 다시 로그인할 수 없습니다. 기록은 그대로 남습니다."),
+            details=[(_("성명"), user.name), (_("이메일"), user.email)],
+            action_label=_("계정 비활성화"), back_url=url_for("admin.user_detail", user_id=user.id))
     try:
         accounts.set_active(current_user, user, active)
     except DomainError as exc:
@@ -503,10 +448,32 @@ def company_edit(company_id: int):
 @bp.route("/audit")
 @policy("admin")
 def audit():
-    action = request.args.get("action", "").strip()
+    """The audit log, newest first, filtered by action, actor (name or e-mail) and Korean
+    dates (from/to inclusive). A bad or reversed date range is named, not applied."""
+    from lms.core.timeutil import kst_day_end, kst_day_start
+
+    action = request.args.get("action", "").strip()[:64]
+    who = request.args.get("actor", "").strip()[:100]
     stmt = select(AuditEvent)
     if action:
         stmt = stmt.where(AuditEvent.action.like(f"{action}%"))
+    if who:
+        stmt = search(stmt.join(User, User.id == AuditEvent.actor_id), who, User.name, User.email)
+    errors, days = [], {}
+    for key in ("from", "to"):
+        raw = request.args.get(key, "").strip()
+        if raw:
+            try:
+                days[key] = date.fromisoformat(raw)
+            except ValueError:
+                errors.append(_("날짜는 2026-03-02 형식으로 입력해 주세요."))
+    if "from" in days and "to" in days and days["from"] > days["to"]:
+        errors.append(_("시작일이 종료일보다 늦습니다. 날짜를 확인해 주세요."))
+        days = {}
+    if "from" in days:
+        stmt = stmt.where(AuditEvent.created_at >= kst_day_start(days["from"]))
+    if "to" in days:
+        stmt = stmt.where(AuditEvent.created_at < kst_day_end(days["to"]))
     actions = db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
     # Keyset pages (newest first): the log only grows, so no OFFSET and no COUNT.
     pagination = keyset(db.session, stmt, (AuditEvent.created_at, AuditEvent.id), request.args,
@@ -514,5 +481,7 @@ def audit():
     actor_ids = {e.actor_id for e in pagination.items if e.actor_id}
     actors = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(actor_ids))).scalars()} \
         if actor_ids else {}
-    return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions, actors=actors)
+    return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions, actors=actors,
+                           who=who, day_from=request.args.get("from", "")[:10], day_to=request.args.get("to", "")[:10],
+                           errors=errors), (400 if errors else 200)
 

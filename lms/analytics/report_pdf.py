@@ -306,7 +306,8 @@ def render(month: str, data: dict, *, closed_at: datetime | None = None) -> byte
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
                             bottomMargin=18 * mm, title=_("스마트공장 아카데미 월간 통계 보고서 %(m)s", m=month),
-                            author=_("스마트공장 아카데미"))
+                            author=_("스마트공장 아카데미"), subject=_("스마트공장 운영인력 양성 통계"),
+                            creator="Smart Factory Academy LMS", lang="ko-KR")
     doc.build(build_story(month, data, closed_at=closed_at), canvasmaker=_NumberedCanvas)
     return buf.getvalue()
 

@@ -243,10 +243,26 @@ def export_table(table_key: str, fmt: str, filters: Filters, actor, *, suppress:
     return payload, filename, mimetype
 
 
+def check_report_month(month: str) -> str:
+    """``month`` (YYYY-MM) normalised, when its report may be made: a month that has ended
+    in Korean time. Raises ValidationError for a bad format and for this or a later month
+    (a report of an unfinished month would print figures that are not the month's)."""
+    from lms.core.timeutil import today_kst
+
+    month = _check_month(month)
+    today = today_kst()
+    if month >= f"{today.year:04d}-{today.month:02d}":
+        raise ValidationError(_("아직 끝나지 않은 달의 보고서는 만들 수 없습니다. 지난달까지 고를 수 있습니다."))
+    return month
+
+
 def report_pdf(month: str, actor=None) -> bytes:
-    """The monthly statistics report (Korean PDF): frozen figures for a closed month."""
+    """The monthly statistics report (Korean PDF): frozen figures for a closed month, the
+    figures as of the month's end for a past month not closed. Raises ValidationError for
+    a month that has not ended (:func:`check_report_month`)."""
     from lms.analytics import report_pdf as pdf
 
+    month = check_report_month(month)
     raw, closed = month_report_data(month)
     data = present(raw, suppress=True)
     payload = pdf.render(month, data, closed_at=closed.closed_at if closed else None)

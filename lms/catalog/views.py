@@ -2,7 +2,7 @@
 topic), and each course has a page with its modules and certificate rule."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -39,6 +39,13 @@ def index():
     return render_template("catalog/index.html", form=form, courses=courses, outlines=outlines,
                            chosen=chosen, filtered=any(chosen.values()),
                            levels=labels.LEVEL_LABELS, topics=labels.TOPIC_LABELS)
+
+
+@bp.get("/courses", strict_slashes=False)
+@policy("public")
+def courses():
+    """``/courses`` and ``/courses/`` (a course address with its code trimmed): the catalogue."""
+    return redirect(url_for("catalog.index"), 301)
 
 
 def _enrollment_state(course):

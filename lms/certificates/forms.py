@@ -1,6 +1,9 @@
 """Forms of the certificates pages (verification, revocation, re-issue, institution images)."""
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -10,8 +13,24 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from lms.core.validators import no_rrn
 
 
+def normalise_number(value):
+    """A certificate number as people type it -> ``YYYY-NNNNNN``.
+
+    Accepts full-width digits, spaces and any dash (``2026000102``, ``２０２６－０００１０２``,
+    `` 2026 – 000102 ``); anything else is returned stripped, for the validator to refuse.
+    """
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value))
+    compact = re.sub(r"[\s\-‐‑‒–—―−]", "", text)
+    if re.fullmatch(r"\d{10}", compact):
+        return f"{compact[:4]}-{compact[4:]}"
+    return text.strip()
+
+
 class VerifyForm(FlaskForm):
-    number = StringField(_l("수료증 번호"), validators=[DataRequired(), Regexp(r"^\s*\d{4}-\d{6}\s*$",
+    number = StringField(_l("수료증 번호"), filters=[normalise_number],
+                         validators=[DataRequired(), Regexp(r"^\d{4}-\d{6}$",
                          message=_l("번호는 2026-000123 형식으로 입력해 주세요.")), no_rrn],
                          description=_l("예: 2026-000123"))
     birth_date = DateField(_l("생년월일"), validators=[Optional()])

@@ -30,6 +30,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 
 from lms.certificates import qr
+from lms.core.pdfmeta import created_on
 
 REPO = Path(__file__).resolve().parents[2]
 FONT_DIR = REPO / "static" / "fonts"
@@ -133,6 +134,8 @@ class CertificateDoc:
     # The certificate's state when this copy is made (lms.certificates.state). "valid"
     # draws the issued document byte for byte; any other state stamps every copy.
     state: str = "valid"
+    # The layout it was issued with (snapshot "layout"); see LAYOUT.
+    layout: int = 1
     successor_number: str | None = None
 
 
@@ -270,6 +273,13 @@ def _fit(text: str, size: float, max_width: float) -> float:
     return size if width <= max_width else max(8.0, size * max_width / width)
 
 
+#: The layout new certificates are issued with. 1: the first layout. 2: document metadata
+#: (title, author, subject, language ko-KR / en, creation date = the issue date, KST) and
+#: the seal beside the head's name instead of over its end. A certificate is always
+#: re-drawn with its own layout, so its bytes (and stored SHA-256) never change.
+LAYOUT = 2
+
+
 def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True) -> bytes:
     """Draw ``doc`` and return the PDF bytes. ``with_qr=False`` exists for the benchmark."""
     _register_fonts()
@@ -278,7 +288,10 @@ def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True)
     buf = io.BytesIO()
     W, H = A4
     # initialFontName: otherwise ReportLab lists an unused, non-embedded Helvetica.
-    c = rl_canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT, initialFontSize=11)
+    modern = doc.layout >= 2
+    lang = ("en" if locale == "en" else "ko-KR") if modern else None
+    c = rl_canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=FONT, initialFontSize=11,
+                         lang=lang)
     title = f"{'Certificate' if locale == 'en' else '수료증'} {doc.number}"
     if doc.state != "valid":  # the state is in the metadata too (and how an upload is recognised)
         title += f" [{doc.state}]"
@@ -286,6 +299,9 @@ def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True)
     c.setAuthor(L["institution"])
     c.setCreator("Smart Factory Academy LMS")
     c.setProducer("Smart Factory Academy LMS")
+    if modern:
+        c.setSubject(f"{doc.course_title_en if locale == 'en' else doc.course_title_ko} · {doc.name}")
+        created_on(c, doc.issued_on)
 
     # Frame: a thick outer and a thin inner border, the usual look of a 증서.
     c.setStrokeColorRGB(0.16, 0.23, 0.38)
@@ -335,7 +351,7 @@ def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True)
     c.setFont(FONT, 14)
     c.drawCentredString(W / 2, 292, L["date"])
 
-    # Institution and head, with the seal overlapping the end of the head's name.
+    # Institution and head, with the seal beside the head's name.
     c.setFont(FONT, _fit(L["institution"], 17, W - 160))
     c.setLineWidth(0.4)
     c.drawCentredString(W / 2, 248, L["institution"], mode=BOLD)
@@ -346,7 +362,9 @@ def render_doc(doc: CertificateDoc, locale: str = "ko", *, with_qr: bool = True)
     c.drawCentredString(W / 2, head_y, L["head"], mode=BOLD)
     seal = doc.seal_png or default_seal_png()
     seal_size = 58
-    _draw_image(c, seal, W / 2 + head_w / 2 - 8, head_y - seal_size / 2 + 6, seal_size, seal_size)
+    # Layout 2: beside the name with a gap, never over it; layout 1 overlapped its end.
+    seal_x = W / 2 + head_w / 2 + (6 if modern else -8)
+    _draw_image(c, seal, seal_x, head_y - seal_size / 2 + 6, seal_size, seal_size)
 
     # Verification block at the bottom: QR code and the code printed beside it.
     qr_size = 74

@@ -27,6 +27,7 @@ from lms.core.db import utcnow
 from lms.core.timeutil import add_months_kst, kst_date, kst_day_end, kst_day_start, to_kst
 from lms.core.timeutil import today_kst as _today_kst
 from lms.core.validators import check_no_rrn
+from lms.certificates.pdf import LAYOUT
 from lms.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lms.extensions import db
 
@@ -112,6 +113,9 @@ def build_snapshot(enrollment, institution, *, name: str | None = None) -> dict:
         "completed_on": completed_on.isoformat(),
         "seal_sha256": _store_image(institution.seal_png),
         "logo_sha256": _store_image(institution.logo_png),
+        # How the PDF is drawn: a certificate is re-drawn byte for byte as issued, so a
+        # layout change applies to certificates issued after it (lms.certificates.pdf).
+        "layout": LAYOUT,
     }
 
 

@@ -1,8 +1,10 @@
 """What a certificate states, frozen at issue, and the plain document built from it.
 
-The snapshot keys are the contract shared with the demo seed (see CONTRACTS.md):
-name, birth_date, company, course_code, course_title_ko/en, hours, period_start,
-period_end, institution_ko/en, head_title_ko/en, head_name_ko/en, completed_on.
+The snapshot keys are the contract shared with the demo seed: name, birth_date,
+company, course_code, course_title_ko/en, hours, period_start, period_end,
+institution_ko/en, head_title_ko/en, head_name_ko/en, completed_on, and ``layout``
+(the PDF layout it was issued with, ``lms.certificates.pdf.LAYOUT``; absent = 1, so
+certificates issued before it are re-drawn byte for byte as issued).
 The certificates package adds three optional keys: ``verify_url`` (the QR target
 at issue, so a later change of PUBLIC_BASE_URL does not change a re-render) and
 ``seal_sha256`` / ``logo_sha256`` (images kept in ``CertificateImage``).
@@ -73,4 +75,5 @@ def doc_for(cert) -> CertificateDoc:
         head_name_en=s.get("head_name_en") or "",
         seal_png=seal,
         logo_png=_image(s.get("logo_sha256")),
+        layout=int(s.get("layout") or 1),  # certificates issued before layouts were numbered: 1
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 import sqlalchemy as sa
@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 
 from lms.certificates import documents, services, verify as ratelimit
 from lms.certificates.forms import (ExpiringForm, InstitutionAssetsForm, ReissueForm, RevokeForm, VerifyForm,
-                                    VerifyPdfForm)
+                                    VerifyPdfForm, normalise_number)
 from lms.certificates.models import Certificate
 from lms.certificates.state import state_of, states_of
-from lms.core import nav
+from lms.core import confirm, nav
 from lms.core.i18n import document_language, document_locale
 from lms.core.authz import policy
 from lms.core.validators import first_error
@@ -67,31 +67,44 @@ def _cert_for(number: str, can=services.can_see) -> Certificate:
 @bp.route("/verify", methods=["GET", "POST"])
 @policy("public")
 def verify():
+    """The check by number and birth date or name. A match answers with a redirect to the
+    certificate's own result page and a miss with one to this page marked not found, so a
+    reload never asks to send the form again (post/redirect/get)."""
     form = VerifyForm()
     pdf_form = VerifyPdfForm(prefix="file")
-    view = None
-    searched = False
     if form.validate_on_submit():
         if not form.birth_date.data and not (form.name.data or "").strip():
             form.name.errors.append(_("생년월일 또는 성명 중 하나를 입력해 주세요."))
         else:
             _rate_limited()
-            searched = True
-            cert = services.find_for_verification(form.number.data.strip(), birth_date=form.birth_date.data,
+            cert = services.find_for_verification(form.number.data, birth_date=form.birth_date.data,
                                                   name=form.name.data)
-            view = services.public_view(cert) if cert is not None else None
-    status = 404 if searched and view is None else 200
-    return render_template("certificates/verify.html", form=form, pdf_form=pdf_form, view=view,
-                           searched=searched), status
+            if cert is not None:
+                session["verified_code"] = cert.verification_code  # the GET below is the same check
+                return redirect(url_for("certificates.verify_code", code=cert.verification_code), 303)
+            return redirect(url_for("certificates.verify", number=form.number.data, result="none"), 303)
+    searched = request.method == "GET" and request.args.get("result") == "none"
+    if searched and not form.number.data:
+        form.number.data = normalise_number(request.args.get("number", ""))[:11]
+    return render_template("certificates/verify.html", form=form, pdf_form=pdf_form, view=None,
+                           searched=searched), (404 if searched else 200)
 
 
 @bp.get("/verify/<code>")
 @policy("public")
 def verify_code(code: str):
-    _rate_limited()
+    if session.pop("verified_code", None) != code:  # the form's redirect was counted on its POST
+        _rate_limited()
     cert = services.by_code(code)
     view = services.public_view(cert) if cert is not None else None
     return render_template("certificates/verify_result.html", view=view), (200 if view else 404)
+
+
+@bp.get("/verify/pdf")
+@policy("public")
+def verify_pdf_form():
+    """The PDF check is a form on /verify; a GET here (a reload, a typed address) goes there."""
+    return redirect(url_for("certificates.verify") + "#verify-pdf", 303)
 
 
 @bp.post("/verify/pdf")
@@ -241,6 +254,18 @@ def revoke(number: str):
     if not form.validate_on_submit():
         flash(first_error(form) or _("취소 사유를 입력해 주세요."), "error")
         return redirect(url_for("certificates.detail", number=number))
+    if not services.can_revoke(current_user, cert):
+        abort(403)
+    if cert.revoked_at is not None:
+        flash(_("이미 취소된 수료증입니다."), "error")
+        return redirect(url_for("certificates.detail", number=number))
+    if not confirm.confirmed():
+        return confirm.ask(
+            _("수료증을 취소할까요?"),
+            _("취소한 수료증은 되돌릴 수 없습니다. 진위확인 화면과 소지자의 목록에 '취소됨'으로 표시되고, 내려받는 PDF에 효력 없음이 찍힙니다."),
+            details=[(_("수료증 번호"), cert.number), (_("성명"), cert.snapshot.get("name", "")),
+                     (_("취소 사유"), form.reason.data)],
+            action_label=_("수료증 취소 확정"), back_url=url_for("certificates.detail", number=number))
     try:
         services.revoke(cert, current_user, form.reason.data)
     except DomainError as exc:
@@ -340,7 +365,8 @@ def cohort_issue(cohort_id: int):
     if new:
         flash(_("수료증 %(n)s건을 발급했습니다.", n=len(new)), "success")
     else:
-        flash(_("새로 발급할 수료 대상자가 없습니다."), "info")
+        flash(_("새로 발급할 수료 대상자가 없습니다. 학습 중인 훈련생에게 무엇이 남았는지는 '누가 무엇이 남았는지 보기'에서 확인하세요."),
+              "info")
     return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
 
 
@@ -450,3 +476,7 @@ def _status_helpers():
     return {"cert_status_label": lambda s: str(STATUS_LABELS.get(s, s)),
             "cert_status_badge": lambda s: STATUS_BADGES.get(s, "badge-info"),
             "my_certificate_rows": _my_certificate_rows}
+
+
+# Who is not yet eligible, and why: on this blueprint.
+from lms.certificates import pending_views  # noqa: E402,F401

@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
+from lms.certificates.pdf import LAYOUT as CERTIFICATE_LAYOUT
 from lms.core.ratio import meets_percent, percent_floor
 from lms.demo import data as D
 from lms.demo.meisters import demo_complex_ids, seed_meisters
@@ -239,8 +240,11 @@ class _Seeder:
         self.rng = random.Random(seed)
         self.seed = seed
         self.today = today
-        # "Now" of the generated world: the evening of the fixed today.
-        self.now = _kst(today, 18, 0)
+        # "Now" of the generated world: the evening of the fixed today, or the real time when
+        # that evening has not come yet (`--today now` in the morning): nothing is dated ahead.
+        from lms.core.db import utcnow as _real_now
+
+        self.now = min(_kst(today, 18, 0), _real_now().replace(microsecond=0))
         self.chunk_size = chunk_size
         self.on_chunk = on_chunk
         self.log = log or (lambda msg: None)
@@ -1053,7 +1057,7 @@ class _Seeder:
                 id=second, enrollment_id=eid, module_id=mid, session_id=s["id"], assessor_id=s["instructor_id"],
                 outcome="passed" if passed else "failed", results=results(passed), assessed_on=day,
                 note=rng.choice(D.SIGNOFF_CORRECTION_NOTES), created_at=fixed, supersedes_id=first_id))
-            self.audit(s["instructor_id"], "signoff.supersede", "PracticalSignoff", second, fixed,
+            self.audit(s["instructor_id"], "signoff.correct", "PracticalSignoff", second, fixed,
                        enrollment_id=eid, supersedes=first_id, outcome="passed" if passed else "failed")
 
     def audit(self, actor_id, action: str, object_type: str, object_id, when: datetime, **details) -> None:
@@ -1167,7 +1171,7 @@ class _Seeder:
                 "institution_ko": inst["name_ko"], "institution_en": inst["name_en"],
                 "head_title_ko": inst["head_title_ko"], "head_title_en": inst["head_title_en"],
                 "head_name_ko": inst["head_name_ko"], "head_name_en": inst["head_name_en"],
-                "completed_on": e["completed_on"].isoformat(),
+                "completed_on": e["completed_on"].isoformat(), "layout": CERTIFICATE_LAYOUT,
             }
             sup = e.get("supersedes")
             self.add("certificates", dict(

@@ -137,6 +137,17 @@ def _overlapping_booking(user_id: int, session: LabSession) -> Booking | None:
     ).scalars().first()
 
 
+def _same_module_booking(user_id: int, session: LabSession) -> Booking | None:
+    """The user's active booking (seat or waiting place) on another session of the same
+    practical module that has not ended: one practical is booked once at a time."""
+    return db.session.execute(
+        select(Booking).join(LabSession, LabSession.id == Booking.session_id)
+        .where(Booking.user_id == user_id, Booking.status.in_(ACTIVE_STATUSES), LabSession.id != session.id,
+               LabSession.module_id == session.module_id, LabSession.cancelled_at.is_(None),
+               LabSession.ends_at > utcnow())
+    ).scalars().first()
+
+
 def _when(session: LabSession) -> str:
     """``2026-03-31 09:00~13:00``, or with the end's date when it crosses midnight (KST)."""
     return span_text(session.starts_at, session.ends_at)
@@ -163,7 +174,8 @@ def book(user, session_id: int) -> Booking:
 
     Raises NotFound for an unknown session, ValidationError for a started or cancelled
     session or a trainee not enrolled in the course, Conflict for a second booking of
-    the same session or a booked session at an overlapping time."""
+    the same session, an active booking on another not-ended session of the same
+    practical module, or a booked session at an overlapping time."""
     session = lock_session(session_id)
     if session.cancelled_at is not None:
         raise ValidationError(_("취소된 세션입니다."))
@@ -172,8 +184,17 @@ def book(user, session_id: int) -> Booking:
     enrollment = active_enrollment(user, session.module.course_id)
     if enrollment is None or enrollment.status != "active":
         raise PermissionDenied(_("이 과정을 수강 중인 훈련생만 예약할 수 있습니다."))
+    # Serialise this trainee's bookings in the course (the enrollment row), so two requests
+    # cannot each take a session of the same practical.
+    from lms.learning.models import Enrollment
+
+    db.session.execute(select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update())
     if current_booking(user, session.id) is not None:
         raise Conflict(_("이미 이 세션을 예약(또는 대기)했습니다."))
+    same = _same_module_booking(user.id, session)
+    if same is not None:
+        raise Conflict(_("이 실습은 이미 %(when)s 세션을 예약(또는 대기)했습니다. 다른 세션으로 바꾸려면 먼저 그 예약을 취소해 주세요.",
+                         when=_when(same.session)))
     clash = _overlapping_booking(user.id, session)
     if clash is not None:
         raise Conflict(_("같은 시간에 예약한 다른 세션(%(when)s)이 있습니다.", when=_when(clash.session)))

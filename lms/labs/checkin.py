@@ -24,6 +24,8 @@ from sqlalchemy import select
 WINDOW_SECONDS = 60
 OPENS_BEFORE = timedelta(minutes=15)
 LATE_AFTER = timedelta(minutes=10)
+#: a code scanned by a signed-out phone stays good this long: the login it causes
+SCAN_GRACE = timedelta(minutes=10)
 
 
 def _window(at: datetime) -> int:
@@ -54,13 +56,31 @@ def in_window(session: LabSession, at: datetime | None = None) -> bool:
     return session.starts_at - OPENS_BEFORE <= at <= session.ends_at
 
 
-def check_in(user, session: LabSession, token: str, at: datetime | None = None) -> Attendance:
+def is_booked(user, session: LabSession) -> bool:
+    """True when ``user`` holds a booking (not cancelled) on ``session``. One query."""
+    return db.session.execute(
+        select(Booking.id).where(Booking.session_id == session.id, Booking.user_id == user.id,
+                                 Booking.status == "booked").limit(1)
+    ).first() is not None
+
+
+def check_in(user, session: LabSession, token: str, at: datetime | None = None,
+             scanned_at: datetime | None = None) -> Attendance:
     """Record the trainee's own attendance from a scanned code.
 
+    ``scanned_at`` (UTC) is when a signed-out phone opened the code: the code is judged
+    at that moment when the check-in follows within :data:`SCAN_GRACE` (the login in
+    between must not make it expire), and present/late is decided by it too.
     Present when checked in by 10 minutes after the start, late otherwise (with the
     minutes left). An existing record is returned unchanged (scanning twice is
-    harmless and never overrides what the instructor entered)."""
-    at = at or utcnow()
+    harmless and never overrides what the instructor entered).
+
+    Raises ValidationError (cancelled, outside the window, expired or foreign code)
+    and PermissionDenied (no booking)."""
+    now = at or utcnow()
+    at = now
+    if scanned_at is not None and scanned_at <= now and now - scanned_at <= SCAN_GRACE:
+        at = scanned_at
     if session.cancelled_at is not None:
         raise ValidationError(_("취소된 세션입니다."))
     if at < session.starts_at - OPENS_BEFORE:
@@ -72,7 +92,7 @@ def check_in(user, session: LabSession, token: str, at: datetime | None = None) 
     booking = db.session.execute(
         select(Booking).where(Booking.session_id == session.id, Booking.user_id == user.id,
                               Booking.status == "booked")
-    ).scalars().first()
+    ).scalars().first()  # the booking itself is needed below (its enrollment)
     if booking is None:
         raise PermissionDenied(_("이 세션에 예약된 훈련생만 체크인할 수 있습니다."))
     existing = db.session.execute(

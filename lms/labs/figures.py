@@ -152,3 +152,70 @@ def attendance_total(enrollment_ids) -> Minutes:
     rows = attendance_rows(enrollment_ids, utcnow())
     s, a = db.session.execute(select(sa.func.sum(rows.c.scheduled), sa.func.sum(rows.c.attended))).one()
     return Minutes(int(s or 0), int(a or 0))
+
+
+# --------------------------------------------------------------------------- what stands between a trainee and completion
+
+@dataclass
+class Gaps:
+    """What an active enrollment still needs under its course's completion rule: modules
+    left per kind (counts), and the attendance when the rule sets a minimum that is not met
+    (``attendance`` None when attendance is not required or already met)."""
+
+    lessons: int = 0
+    quizzes: int = 0
+    practicals: int = 0
+    attendance: Minutes | None = None
+    attendance_required: int | None = None
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.lessons or self.quizzes or self.practicals or self.attendance is not None)
+
+
+def completion_gaps(enrollments) -> dict[int, Gaps]:
+    """{enrollment id: Gaps} for ``enrollments`` (loaded, with their course) in three
+    statements whatever their number: done modules by kind, active modules by course and
+    kind, attendance minutes. Follows ``lms.learning.services.completion_status``
+    (rule keys lessons / quizzes / practicals / attendance_min_percent) and is held equal to
+    it by tests."""
+    from lms.catalog.models import Module
+    from lms.core.ratio import meets_percent
+    from lms.learning.services import required_count
+
+    enrollments = list(enrollments)
+    if not enrollments:
+        return {}
+    ids = [e.id for e in enrollments]
+    done = _done_modules(ids).subquery()
+    def family(kind: str) -> str:  # everything that is not a quiz or a practical counts as a lesson
+        return kind if kind in ("quiz", "practical") else "lesson"
+
+    done_by_kind: dict[tuple[int, str], int] = {}
+    for eid, kind, count in db.session.execute(
+            select(done.c.enrollment_id, Module.kind, sa.func.count()).join(Module, Module.id == done.c.module_id)
+            .group_by(done.c.enrollment_id, Module.kind)):
+        done_by_kind[(eid, family(kind))] = done_by_kind.get((eid, family(kind)), 0) + int(count)
+    course_ids = {e.course_id for e in enrollments}
+    totals: dict[tuple[int, str], int] = {}
+    for cid, kind, count in db.session.execute(
+            select(Module.course_id, Module.kind, sa.func.count()).where(Module.course_id.in_(course_ids),
+                                                                         Module.retired_at.is_(None))
+            .group_by(Module.course_id, Module.kind)):
+        totals[(cid, family(kind))] = totals.get((cid, family(kind)), 0) + int(count)
+    attendance = attendance_of(ids)
+    out = {}
+    for e in enrollments:
+        rule = e.course.completion_rule or {}
+        g = Gaps()
+        for kind, key, attr in (("lesson", "lessons", "lessons"), ("quiz", "quizzes", "quizzes"),
+                                ("practical", "practicals", "practicals")):
+            need = required_count(rule, key, totals.get((e.course_id, kind), 0))
+            setattr(g, attr, max(0, need - done_by_kind.get((e.id, kind), 0)))
+        threshold = rule.get("attendance_min_percent")
+        if totals.get((e.course_id, "practical"), 0) and threshold not in (None, "", 0, False):
+            minutes = attendance.get(e.id, Minutes())
+            if not minutes.scheduled or not meets_percent(minutes.attended, minutes.scheduled, int(threshold)):
+                g.attendance, g.attendance_required = minutes, int(threshold)
+        out[e.id] = g
+    return out

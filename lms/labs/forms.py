@@ -74,9 +74,13 @@ class SessionForm(FlaskForm):
                          description=_l("시작 시각보다 이르면 다음 날 그 시각에 끝나는 세션입니다(예: 22:00~01:00 야간 실습)."))
     end_day = DateField(_l("종료일(선택)"), validators=[Optional()],
                         description=_l("비워 두면 시작 날짜, 종료 시각이 시작 시각보다 이르면 그다음 날입니다."))
-    capacity = IntegerField(_l("정원"), default=20, validators=[DataRequired(), NumberRange(min=1, max=500)])
+    # InputRequired, not DataRequired: 0 is an answer (refused by the range), not a blank.
+    capacity = IntegerField(_l("정원"), default=20, validators=[
+        InputRequired(_l("정원을 입력해 주세요.")),
+        NumberRange(min=1, max=500, message=_l("정원은 1명 이상 500명 이하로 입력해 주세요."))])
     instructor_id = SelectField(_l("담당 교강사"), coerce=int, validators=[Optional()])
     cohort_id = SelectField(_l("기수(선택)"), coerce=int, validators=[Optional()])
+    past_ok = BooleanField(_l("이미 지난 일시로 편성합니다(진행한 세션을 기록하려는 경우)"))
 
 
 class RosterUploadForm(FlaskForm):

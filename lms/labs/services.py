@@ -184,6 +184,24 @@ def cohort_sessions(cohort: Cohort, limit: int = 50) -> list[LabSession]:
     return list(db.session.execute(stmt).unique().scalars())
 
 
+def manageable_session_ids(user, sessions) -> set[int]:
+    """Ids among ``sessions`` that ``user`` may open (the rule of :func:`can_manage_session`),
+    in one statement whatever the number of sessions: a table links only those."""
+    from lms.labs.models import cohort_instructors, lab_instructors
+
+    ids = [s.id for s in sessions]
+    if not ids or not _is_instructor(user) and not _is_admin(user):
+        return set()
+    if _is_admin(user):
+        return set(ids)
+    my_labs = select(lab_instructors.c.lab_id).where(lab_instructors.c.user_id == user.id)
+    my_cohorts = select(cohort_instructors.c.cohort_id).where(cohort_instructors.c.user_id == user.id)
+    return set(db.session.execute(
+        select(LabSession.id).where(LabSession.id.in_(ids), sa.or_(
+            LabSession.instructor_id == user.id, LabSession.lab_id.in_(my_labs), LabSession.cohort_id.in_(my_cohorts)))
+    ).scalars())
+
+
 # --------------------------------------------------------------------------- programmes
 
 def _companies(ids) -> list:
@@ -430,6 +448,9 @@ class AttendanceSummary:
 
     scheduled_minutes: int
     attended_minutes: int
+    #: sessions not yet ended on which the trainee's attendance is already recorded (a QR
+    #: check-in during the session): shown as recorded, counted once the session ends
+    recorded_in_progress: int = 0
 
     @property
     def scheduled_hours(self) -> float:
@@ -458,7 +479,8 @@ def attendance_summary(enrollment) -> AttendanceSummary:
     Scheduled: minutes of ended, not-cancelled sessions of the course that the trainee
     was booked on. Attended: present counts the full session, late / early leave the
     minutes recorded (at most the session's length), absent (or no record) nothing;
-    excused sessions are left out of the scheduled minutes altogether."""
+    excused sessions are left out of the scheduled minutes altogether. A session still
+    running with a recorded attendance is counted in ``recorded_in_progress`` only."""
     from lms.catalog.models import Module
 
     now = utcnow()
@@ -470,10 +492,13 @@ def attendance_summary(enrollment) -> AttendanceSummary:
                                        Attendance.user_id == Booking.user_id))
         .where(Booking.user_id == enrollment.user_id, Booking.status == "booked",
                Module.course_id == enrollment.course_id, LabSession.cancelled_at.is_(None),
-               LabSession.ends_at <= now)
+               sa.or_(LabSession.ends_at <= now, Attendance.id.is_not(None)))
     ).all()
-    scheduled = attended = 0
+    scheduled = attended = in_progress = 0
     for session, att in rows:
+        if session.ends_at > now:  # checked in, session still running: not counted until it ends
+            in_progress += 1
+            continue
         minutes = int(round((session.ends_at - session.starts_at).total_seconds() / 60))
         if att is not None and att.status == "excused":
             continue
@@ -484,4 +509,4 @@ def attendance_summary(enrollment) -> AttendanceSummary:
             attended += minutes
         else:
             attended += min(minutes, max(0, int(att.minutes or 0)))
-    return AttendanceSummary(scheduled, attended)
+    return AttendanceSummary(scheduled, attended, in_progress)

@@ -15,12 +15,12 @@ from flask_login import current_user
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from lms.core import nav
+from lms.core import confirm, nav
 from lms.core.authz import get_for, policy
 from lms.core.db import utcnow
 from lms.core.pagination import ListSpec, list_args, paginate, search
 from lms.core.tabular import csv_bytes, xlsx_bytes
-from lms.core.timeutil import kst_span, to_kst
+from lms.core.timeutil import kst_span, span_text, to_kst
 from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
 from lms.labs import booking as booking_svc
@@ -265,6 +265,7 @@ def cohort(cohort_id: int):
     figures = overview.cohort_figures(c)
     sessions = svc.cohort_sessions(c, limit=50)
     return render_template("labs/cohort.html", cohort=c, roster=roster, figures=figures, sessions=sessions,
+                           linkable=svc.manageable_session_ids(current_user, sessions),
                            upload_form=RosterUploadForm())
 
 
@@ -477,9 +478,15 @@ def session_new(lab_id: int):
             form.module_id.data = request.args.get("module_id", type=int)
     if not lab.rooms:
         flash(_("먼저 실습실을 등록해야 세션을 편성할 수 있습니다."), "warning")
+    asked_past = False
     if form.validate_on_submit():
         # A night session (22:00~01:00) ends the next day; kst_span says which day.
         starts, ends = kst_span(form.day.data, form.start_time.data, form.end_time.data, form.end_day.data)
+        if starts < utcnow() and not form.past_ok.data:
+            form.day.errors.append(_("시작 일시가 이미 지났습니다. 날짜와 시각을 확인해 주세요. 진행한 세션을 기록하려면 "
+                                     "아래 확인란을 선택하고 다시 저장해 주세요."))
+            asked_past = True
+            return _session_form_page(form, lab, asked_past)
         instructor = db.session.get(User, form.instructor_id.data) if form.instructor_id.data in instructors else None
         cohort = None
         if form.cohort_id.data:
@@ -494,6 +501,13 @@ def session_new(lab_id: int):
         except DomainError as exc:
             db.session.rollback()
             _flash_error(exc)
+    return _session_form_page(form, lab, asked_past)
+
+
+def _session_form_page(form, lab, asked_past: bool):
+    """The session form; the past-date confirmation box shows only once it was needed."""
+    if not asked_past and not form.past_ok.data:
+        del form.past_ok
     return render_template("labs/form.html", form=form, title=_("세션 편성") + f" · {lab.name_ko}",
                            back=url_for("labs.smartlab", lab_id=lab.id))
 
@@ -512,27 +526,12 @@ def session(session_id: int):
     qr = None
     checkin_url = None
     if s.cancelled_at is None and checkin.in_window(s, now):
-        checkin_url = url_for("labs.checkin", session_id=s.id, t=checkin.make_token(s, now), _external=True)
+        checkin_url = url_for("labs.checkin_scan", session_id=s.id, t=checkin.make_token(s, now), _external=True)
         qr = checkin.qr_svg(checkin_url)
     return render_template("labs/session.html", s=s, roster=sheet.roster, att=sheet.attendance,
                            signoffs=sheet.signoffs, waitlist=sheet.waitlist, waitlist_total=sheet.waitlist_total,
                            statuses=STATUS_LABELS, total=session_minutes(s),
                            qr=qr, checkin_url=checkin_url, opens_at=s.starts_at - checkin.OPENS_BEFORE, now=now)
-
-
-@bp.route("/labs/sessions/<int:session_id>/qr")
-@policy("instructor", "admin")
-def session_qr(session_id: int):
-    """The current QR code as a fragment (the session page refreshes it as the token rotates)."""
-    from lms.labs import checkin
-
-    s = get_session_for(current_user, session_id)
-    if s.cancelled_at is not None or not checkin.in_window(s):
-        return Response(_("체크인 시간이 아닙니다."), status=409, mimetype="text/plain")
-    url = url_for("labs.checkin", session_id=s.id, t=checkin.make_token(s), _external=True)
-    resp = Response(checkin.qr_svg(url), mimetype="image/svg+xml")
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
 
 
 @bp.route("/labs/sessions/<int:session_id>/attendance", methods=["POST"])
@@ -650,6 +649,15 @@ def book(session_id: int):
     s = db.session.get(LabSession, session_id)
     if s is None:
         abort(404)
+    back = url_for("labs.module_sessions", module_id=s.module_id)
+    if (s.booked_count < s.capacity and booking_svc.booking_is_final(s) and s.starts_at > utcnow()
+            and not confirm.confirmed()):
+        return confirm.ask(
+            _("취소할 수 없는 예약입니다"),
+            _("이 세션은 취소 기한(시작 %(h)s시간 전)이 지났습니다. 지금 예약하면 취소할 수 없고, 빠지면 결석으로 기록됩니다.",
+              h=current_app.config.get("LAB_CANCEL_CUTOFF_HOURS", 24)),
+            details=[(_("실습"), s.module.title_ko), (_("일시"), span_text(s.starts_at, s.ends_at))],
+            action_label=_("취소할 수 없음을 알고 예약하기"), back_url=back, danger=False)
     try:
         b = booking_svc.book(current_user, session_id)
         db.session.commit()
@@ -661,7 +669,7 @@ def book(session_id: int):
     except DomainError as exc:
         db.session.rollback()
         _flash_error(exc)
-    return redirect(url_for("labs.module_sessions", module_id=s.module_id))
+    return redirect(back)
 
 
 @bp.route("/labs/bookings")
@@ -670,10 +678,12 @@ def my_bookings():
     items = booking_svc.my_bookings(current_user)
     positions = {b.id: booking_svc.waitlist_position(b) for b in items}
     now = utcnow()
-    upcoming = sorted((b for b in items if b.session.ends_at >= now and b.status != "cancelled"
-                       and b.session.cancelled_at is None), key=lambda b: b.session.starts_at)
-    past = [b for b in items if b not in upcoming]
-    return render_template("labs/my_bookings.html", upcoming=upcoming, past=past, positions=positions, now=now,
+    ended = [b for b in items if b.session.ends_at < now]
+    not_ended = sorted((b for b in items if b.session.ends_at >= now), key=lambda b: b.session.starts_at)
+    upcoming = [b for b in not_ended if b.status != "cancelled" and b.session.cancelled_at is None]
+    cancelled = [b for b in not_ended if b not in upcoming]  # given back, or the session was cancelled
+    return render_template("labs/my_bookings.html", upcoming=upcoming, cancelled=cancelled, past=ended,
+                           positions=positions, now=now,
                            can_cancel=booking_svc.can_cancel,
                            cutoff=current_app.config.get("LAB_CANCEL_CUTOFF_HOURS", 24))
 
@@ -684,6 +694,16 @@ def booking_cancel(booking_id: int):
     b = db.session.get(Booking, booking_id)
     if b is None or b.user_id != current_user.id:
         abort(404)
+    back = (url_for("labs.module_sessions", module_id=b.session.module_id) if request.form.get("next") == "module"
+            else url_for("labs.my_bookings"))
+    if not confirm.confirmed() and b.status in booking_svc.ACTIVE_STATUSES:
+        s = b.session
+        return confirm.ask(
+            _("예약을 취소할까요?"),
+            _("취소하면 자리가 대기자에게 넘어갑니다. 다시 예약하려면 남은 자리가 있어야 합니다.") if b.status == "booked"
+            else _("대기 신청을 취소하면 대기 순서가 없어집니다."),
+            details=[(_("실습"), s.module.title_ko), (_("일시"), span_text(s.starts_at, s.ends_at))],
+            action_label=_("예약 취소하기"), back_url=back)
     try:
         booking_svc.cancel_booking(current_user, booking_id)
         db.session.commit()
@@ -711,32 +731,10 @@ def booking_ics(booking_id: int):
     return resp
 
 
-# --------------------------------------------------------------------------- trainee: QR check-in
-
-@bp.route("/labs/checkin/<int:session_id>", methods=["GET", "POST"])
-@policy("trainee")
-def checkin(session_id: int):
-    from lms.labs import checkin as ci
-
-    s = db.session.get(LabSession, session_id)
-    if s is None:
-        abort(404)
-    token = request.values.get("t", "")
-    result = None
-    if request.method == "POST":
-        try:
-            result = ci.check_in(current_user, s, token)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _flash_error(exc)
-    return render_template("labs/checkin.html", s=s, token=token, result=result)
-
-
 def init_app(app) -> None:
     """Defaults of the labs settings (LMS_LAB_CANCEL_CUTOFF_HOURS overrides)."""
     app.config.setdefault("LAB_CANCEL_CUTOFF_HOURS", 24)
 
 
-# The invited person's side of cohort invitations registers on this blueprint.
-from lms.labs import invitation_views  # noqa: E402,F401
+# The invited person's side of cohort invitations and the QR check-in register on this blueprint.
+from lms.labs import checkin_views, invitation_views  # noqa: E402,F401

@@ -101,9 +101,12 @@ def withdraw(enrollment: Enrollment) -> Enrollment:
 
     Sends ``enrollment_withdrawn``: every lab seat and waiting-list place of the
     enrollment on a session that has not started is released (and the next person
-    waiting promoted). Raises DomainError for an enrollment that is not active."""
+    waiting promoted). Raises DomainError for an enrollment that is not active, or whose
+    every module is done (it waits for the completion decision, not for a withdrawal)."""
     if enrollment.status != "active":
         raise DomainError(_("진행 중인 수강만 취소할 수 있습니다."))
+    if progress_percent(enrollment) >= 100:
+        raise DomainError(_("모든 모듈을 마친 수강은 취소할 수 없습니다. 수료 판정이나 수료증 발급을 기다리는 중입니다."))
     enrollment.status = "withdrawn"
     enrollment.withdrawn_at = utcnow()
     db.session.flush()
@@ -245,7 +248,7 @@ def _quiz_passed(enrollment: Enrollment, module: Module) -> bool:
 def module_states(enrollment: Enrollment) -> dict[int, str]:
     """{module_id: state} for the course's active modules.
 
-    States: "done", "started" (opened, or a quiz attempted but not passed),
+    States: "done", "started" (a lesson or practical opened, a quiz attempted but not passed),
     "failed" (practical whose latest sign-off failed), "blocked" (quiz with every
     attempt used and no pass: only staff can help), "todo".
     """
@@ -281,7 +284,8 @@ def module_states(enrollment: Enrollment) -> dict[int, str]:
             elif m.id not in open_quizzes and limit is not None and used.get(m.id, 0) >= limit:
                 states[m.id] = "blocked"  # every attempt used without a pass
             else:
-                states[m.id] = "started" if m.id in started else "todo"
+                # Opening the quiz's page is not taking it: in progress once an attempt exists.
+                states[m.id] = "started" if used.get(m.id, 0) else "todo"
         else:
             states[m.id] = "done" if m.id in completed else ("started" if m.id in started else "todo")
     return states
@@ -337,12 +341,13 @@ class CompletionStatus:
     practicals_passed: int = 0
     practicals_total: int = 0
     attendance_percent: float | None = None
+    attendance_in_progress: int = 0  # sessions running now with the trainee's attendance recorded
     attendance_required: int | None = None
     complete: bool = False
     missing: list[str] = field(default_factory=list)
 
 
-def _required_count(rule: dict, key: str, total: int) -> int:
+def required_count(rule: dict, key: str, total: int) -> int:
     """How many modules of a kind the rule requires: "all" (the default, the safe
     reading for a certificate), a number, or "none"/0/false."""
     value = rule.get(key, "all")
@@ -391,15 +396,15 @@ def completion_status(enrollment: Enrollment) -> CompletionStatus:
         practicals_total=len(practicals),
     )
     missing: list[str] = []
-    need = _required_count(rule, "lessons", st.lessons_total)
+    need = required_count(rule, "lessons", st.lessons_total)
     if st.lessons_done < need:
         left = need - st.lessons_done
         missing.append(ngettext("강의 %(num)d개를 더 완료해야 합니다.", "강의 %(num)d개를 더 완료해야 합니다.", left))
-    need = _required_count(rule, "quizzes", st.quizzes_total)
+    need = required_count(rule, "quizzes", st.quizzes_total)
     if st.quizzes_passed < need:
         left = need - st.quizzes_passed
         missing.append(ngettext("평가 %(num)d개에 더 합격해야 합니다.", "평가 %(num)d개에 더 합격해야 합니다.", left))
-    need = _required_count(rule, "practicals", st.practicals_total)
+    need = required_count(rule, "practicals", st.practicals_total)
     if st.practicals_passed < need:
         left = need - st.practicals_passed
         missing.append(ngettext("실습 %(num)d개의 평가자 승인이 필요합니다.", "실습 %(num)d개의 평가자 승인이 필요합니다.", left))
@@ -409,8 +414,11 @@ def completion_status(enrollment: Enrollment) -> CompletionStatus:
         st.attendance_required = int(threshold)
         summary = _attendance(enrollment)
         st.attendance_percent = summary.percent if summary is not None else None
+        st.attendance_in_progress = summary.recorded_in_progress if summary is not None else 0
         if summary is None:
             missing.append(_("실습 출석률을 아직 집계할 수 없습니다."))
+        elif summary.percent is None and summary.recorded_in_progress:
+            missing.append(_("출석이 기록되었습니다. 실습 세션이 끝나면 출석률에 반영됩니다."))
         elif summary.percent is None:
             missing.append(_("실습 출석 기록이 아직 없습니다."))
         elif not summary.meets(st.attendance_required):

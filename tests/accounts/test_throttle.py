@@ -176,12 +176,12 @@ def test_verify_birth_date_check_limited_per_certificate_across_addresses(limits
     addresses: 10 checks an hour per number, then 429 (other numbers unaffected)."""
     for i in range(10):
         r = client.post("/verify", data={"number": "2026-000777", "birth_date": f"1990-01-{i + 1:02d}"},
-                        environ_base={"REMOTE_ADDR": f"10.4.{i}.1"})
+                        follow_redirects=True, environ_base={"REMOTE_ADDR": f"10.4.{i}.1"})
         assert r.status_code == 404
-    r = client.post("/verify", data={"number": "2026-000777", "birth_date": "1990-02-01"},
+    r = client.post("/verify", data={"number": "2026-000777", "birth_date": "1990-02-01"}, follow_redirects=True,
                     environ_base={"REMOTE_ADDR": "10.4.99.1"})
     assert r.status_code == 429
-    r = client.post("/verify", data={"number": "2026-000778", "birth_date": "1990-02-01"},
+    r = client.post("/verify", data={"number": "2026-000778", "birth_date": "1990-02-01"}, follow_redirects=True,
                     environ_base={"REMOTE_ADDR": "10.4.99.2"})
     assert r.status_code == 404
 

@@ -89,6 +89,9 @@ def test_deactivate_ends_sessions_and_role_change_is_audited(app, admin_client):
     login(other, target)
     assert other.get("/profile").status_code == 200
     r = admin_client.post(f"/admin/users/{target.id}/active", data={"active": "0"})
+    assert r.status_code == 200 and target.active and "계정을 비활성화할까요?" in r.text  # asked first
+    assert other.get("/profile").status_code == 200
+    r = admin_client.post(f"/admin/users/{target.id}/active", data={"active": "0", "confirmed": "yes"})
     assert r.status_code == 302 and not target.active
     assert other.get("/profile").status_code == 302
     admin_client.post(f"/admin/users/{target.id}/active", data={"active": "1"})

@@ -52,8 +52,8 @@ def _shown(resp) -> str:
 
 def _public_pages(client, cert, issued_pdf, downloaded):
     for lang in ("ko", "en"):
-        yield client.post(f"/verify?lang={lang}", data={"number": cert.number, "birth_date": "1990-01-02"})
-        yield client.post("/verify", data={"number": cert.number, "name": cert.snapshot["name"]})
+        yield client.post(f"/verify?lang={lang}", data={"number": cert.number, "birth_date": "1990-01-02"}, follow_redirects=True)
+        yield client.post("/verify", data={"number": cert.number, "name": cert.snapshot["name"]}, follow_redirects=True)
         yield client.get(f"/verify/{cert.verification_code}?lang={lang}")
         for pdf in (issued_pdf, downloaded):
             yield client.post("/verify/pdf", data={"file-pdf": (io.BytesIO(pdf), "c.pdf")},

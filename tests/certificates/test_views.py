@@ -57,13 +57,13 @@ def test_verify_code_expired_revoked_superseded(client, cert):
 
 
 def test_verify_form_by_number_and_birth_date_or_name(client, cert):
-    r = client.post("/verify", data={"number": cert.number, "birth_date": "1990-01-02"})
+    r = client.post("/verify", data={"number": cert.number, "birth_date": "1990-01-02"}, follow_redirects=True)
     assert r.status_code == 200 and "유효한 수료증입니다" in _text(r)
-    r = client.post("/verify", data={"number": cert.number, "name": "홍길동"})
+    r = client.post("/verify", data={"number": cert.number, "name": "홍길동"}, follow_redirects=True)
     assert r.status_code == 200 and "유효한 수료증입니다" in _text(r)
-    r = client.post("/verify", data={"number": cert.number, "birth_date": "1991-01-02"})
+    r = client.post("/verify", data={"number": cert.number, "birth_date": "1991-01-02"}, follow_redirects=True)
     assert r.status_code == 404 and "일치하는 수료증을 찾을 수 없습니다" in _text(r)
-    r = client.post("/verify", data={"number": cert.number})
+    r = client.post("/verify", data={"number": cert.number}, follow_redirects=True)
     assert r.status_code == 200 and "생년월일 또는 성명 중 하나를" in _text(r)
     assert client.get("/verify").status_code == 200
 
@@ -84,7 +84,7 @@ def test_rate_limit_answers_429(client, cert, rate_limited):
     r = client.get(f"/verify/{cert.verification_code}")
     assert r.status_code == 429
     assert "요청이 너무 많습니다" in _text(r)
-    r = client.post("/verify", data={"number": cert.number, "name": "홍길동"})
+    r = client.post("/verify", data={"number": cert.number, "name": "홍길동"}, follow_redirects=True)
     assert r.status_code == 429
 
 
@@ -146,6 +146,10 @@ def test_revocation_permissions_in_views(client, cert, institution):
     r = client.post(f"/certificates/manage/{cert.number}/revoke", data={"reason": ""})
     assert r.status_code == 302 and cert.revoked_at is None
     r = client.post(f"/certificates/manage/{cert.number}/revoke", data={"reason": "출석 부족"})
+    assert r.status_code == 200 and "수료증을 취소할까요?" in r.text and "출석 부족" in r.text  # asked first
+    db.session.refresh(cert)
+    assert cert.revoked_at is None
+    r = client.post(f"/certificates/manage/{cert.number}/revoke", data={"reason": "출석 부족", "confirmed": "yes"})
     assert r.status_code == 302
     db.session.refresh(cert)
     assert cert.revoked_reason == "출석 부족"

@@ -57,7 +57,7 @@ def _args(w, endpoint: str, arguments: set[str]) -> dict:
         if name == "cohort_id":
             out[name] = w.cohort.id
         elif name == "session_id":
-            out[name] = w.current_session.id if endpoint in ("labs.checkin", "labs.session_qr") else w.past_session.id
+            out[name] = w.current_session.id if endpoint in ("labs.checkin", "labs.session_qr", "labs.session_qr_screen", "labs.checkin_scan") else w.past_session.id
         elif name == "lab_id":
             out[name] = w.lab.id
         elif name == "module_id":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from tests.factories import make_course
 N = 30
 SNAPSHOT_KEYS = {"name", "birth_date", "company", "course_code", "course_title_ko", "course_title_en", "hours",
                  "period_start", "period_end", "institution_ko", "institution_en", "head_title_ko", "head_title_en",
-                 "head_name_ko", "head_name_en", "completed_on"}
+                 "head_name_ko", "head_name_en", "completed_on", "layout"}
 
 
 @pytest.fixture
@@ -309,3 +309,47 @@ def test_cli_today_moves_the_generated_world(app, courses):
     assert latest.date() <= datetime(2025, 6, 30).date()
     bad = app.test_cli_runner().invoke(args=["demo", "seed", "--today", "yesterday"])
     assert bad.exit_code != 0
+
+
+def test_no_record_is_dated_after_the_seed_day(seeded):
+    """Issue 13: demo records were dated in the future. Every timestamp of a thing that
+    happened (audit, mail, attendance, sign-off, certificate, progress) is at or before now;
+    only scheduled sessions and bookings of them may lie ahead."""
+    import sqlalchemy as sa
+
+    from lms.core.db import utcnow
+
+    now = utcnow()
+    checks = {"audit_events": "created_at", "outbox_messages": "created_at", "attendance": "recorded_at",
+              "practical_signoffs": "created_at", "certificates": "issued_at", "module_progress": "completed_at",
+              "enrollments": "enrolled_at", "quiz_attempts": "submitted_at"}
+    late = {}
+    for table, column in checks.items():
+        t = sa.table(table, sa.column(column))
+        latest = db.session.execute(sa.select(sa.func.max(t.c[column]))).scalar()
+        if latest is not None:
+            if isinstance(latest, str):  # SQLite: max() of the stored text
+                latest = datetime.fromisoformat(latest)
+            if latest.tzinfo is None:
+                latest = latest.replace(tzinfo=timezone.utc)
+            if latest > now + timedelta(seconds=5):
+                late[table] = latest
+    assert not late, f"records dated after the seed's today: {late}"
+
+
+def test_seeding_today_in_the_morning_dates_nothing_ahead(courses):
+    """`flask demo seed --today now` at 09:00 KST used to date records up to 18:00."""
+    import sqlalchemy as sa
+
+    from lms.core.timeutil import KST, frozen_clock
+
+    morning = datetime(2026, 12, 4, 9, 0, tzinfo=KST)
+    with frozen_clock(morning):
+        seed_demo(N, seed=7, today=morning.date())
+    t = sa.table("audit_events", sa.column("created_at"))
+    latest = db.session.execute(sa.select(sa.func.max(t.c.created_at))).scalar()
+    if isinstance(latest, str):
+        latest = datetime.fromisoformat(latest)
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=timezone.utc)
+    assert latest <= morning

@@ -116,6 +116,10 @@ def test_completion_certificate_verification_and_revocation(page, browser, demo_
             admin.get_by_label("취소 사유").fill("출석 기록 오류 확인")
             admin.get_by_role("button", name="취소하기").click()
             admin.wait_for_load_state()
+            # Irreversible: a confirmation step names the certificate and the reason first.
+            expect(admin.get_by_role("heading", name="수료증을 취소할까요?")).to_be_visible()
+            admin.get_by_role("button", name="수료증 취소 확정").click()
+            admin.wait_for_load_state()
             shot(admin, "certificate-04-admin-revoked")
         finally:
             actx.close()

@@ -21,6 +21,18 @@ def make_session(world, *, start_in=timedelta(days=3), hours=4, capacity=20, roo
                           instructor=instructor or world.instructor, cohort=world.cohort)
 
 
+def second_practical(world):
+    """Another practical module of the world's course (a trainee books each practical once)."""
+    from lms.catalog.models import Module
+    from tests.factories import sample_practical
+
+    m = Module(course_id=world.course.id, slug="practical-extra", kind="practical", position=99,
+               title_ko="추가 실습", title_en="Extra practical", hours=4, data=sample_practical())
+    db.session.add(m)
+    db.session.flush()
+    return m
+
+
 def enrolled_trainee(world, **kw):
     user = make_user("trainee", **kw)
     e = make_enrollment(user, world.course, cohort_id=world.cohort.id, programme_id=world.programme.id)

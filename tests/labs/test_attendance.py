@@ -14,7 +14,7 @@ from lms.labs import checkin as ci
 from lms.labs.models import Attendance, Booking, LabSession
 from lms.labs.services import attendance_summary
 from tests.conftest import login
-from tests.labs.conftest import enrolled_trainee, make_session
+from tests.labs.conftest import enrolled_trainee, make_session, second_practical
 
 
 def _past_session(world, *, hours=4, days_ago=1, room=None):
@@ -99,7 +99,7 @@ def test_qr_check_in(world):
 
 def test_qr_token_rotates_and_is_bound_to_its_session_and_window(world):
     s = make_session(world, start_in=timedelta(minutes=5), hours=2)
-    future = make_session(world, start_in=timedelta(days=5), room=world.room2)
+    future = make_session(world, start_in=timedelta(days=5), room=world.room2, module=second_practical(world))
     user, _ = enrolled_trainee(world)
     bk.book(user, s.id)
     bk.book(user, future.id)

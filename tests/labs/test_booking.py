@@ -12,7 +12,7 @@ from lms.extensions import db
 from lms.labs import booking as bk
 from tests.conftest import login
 from tests.factories import make_user
-from tests.labs.conftest import enrolled_trainee, make_session
+from tests.labs.conftest import enrolled_trainee, make_session, second_practical
 
 
 def test_room_cannot_hold_two_overlapping_sessions(world):
@@ -127,7 +127,10 @@ def test_booking_views(world, client):
     assert client.get(f"/labs/bookings/{b.id}.ics").status_code == 404
     assert client.post(f"/labs/bookings/{b.id}/cancel").status_code == 404
     login(client, user)
-    r = client.post(f"/labs/bookings/{b.id}/cancel", follow_redirects=True)
+    r = client.post(f"/labs/bookings/{b.id}/cancel")
+    assert r.status_code == 200 and "예약을 취소할까요?" in r.text  # asked first, nothing changed
+    assert bk.current_booking(user, s.id).status == "booked"
+    r = client.post(f"/labs/bookings/{b.id}/cancel", data={"confirmed": "yes"}, follow_redirects=True)
     assert "예약을 취소했습니다" in r.text
     assert bk.current_booking(other, s.id).status == "booked"
     # a lesson module has no sessions page
@@ -184,7 +187,8 @@ def test_withdrawing_releases_the_seat_and_promotes_the_next(world):
 
 
 def test_withdrawing_releases_waiting_places_too(world):
-    s1, s2 = make_session(world, capacity=1), make_session(world, capacity=1, start_in=timedelta(days=5))
+    s1 = make_session(world, capacity=1)
+    s2 = make_session(world, capacity=1, start_in=timedelta(days=5), module=second_practical(world))
     holder, _ = enrolled_trainee(world)
     a, ea = enrolled_trainee(world)
     bk.book(holder, s1.id)
@@ -292,7 +296,8 @@ def test_giving_up_an_overlapping_seat_serves_the_waiting_place_it_blocked(world
     the free seat they wait for. (The machine's random search rarely reaches this
     five-step sequence, so it has its own test.)"""
     x = make_session(world, capacity=1)
-    y = make_session(world, capacity=1, room=world.room2, start_in=timedelta(days=3, hours=1))
+    y = make_session(world, capacity=1, room=world.room2, start_in=timedelta(days=3, hours=1),
+                     module=second_practical(world))
     (u, _), (v, _) = enrolled_trainee(world), enrolled_trainee(world)
     seat_v = bk.book(v, y.id)
     assert bk.book(u, y.id).status == "waitlisted"
@@ -302,3 +307,63 @@ def test_giving_up_an_overlapping_seat_serves_the_waiting_place_it_blocked(world
     assert y.booked_count == 0
     bk.cancel_booking(u, seat_x.id)
     assert bk.current_booking(u, y.id).status == "booked" and y.booked_count == 1
+
+
+def test_one_practical_is_booked_once_at_a_time(world):
+    """Issue 13: a trainee could hold seats on two sessions of the same practical. Now a
+    second one (seat or waiting place) is refused with the first one's time, until the
+    first is cancelled or has ended; another practical is unaffected."""
+    s1 = make_session(world, start_in=timedelta(days=3))
+    s2 = make_session(world, start_in=timedelta(days=6))
+    full = make_session(world, start_in=timedelta(days=9), capacity=1)
+    other = make_session(world, start_in=timedelta(days=6, hours=5), module=second_practical(world))
+    bk.book(enrolled_trainee(world)[0], full.id)  # a waiting place is all that is left there
+    user, _ = enrolled_trainee(world)
+    first = bk.book(user, s1.id)
+    for s in (s2, full):
+        with pytest.raises(Conflict) as exc:
+            bk.book(user, s.id)
+        assert "이미" in str(exc.value.message) and "취소" in str(exc.value.message)
+    assert bk.book(user, other.id).status == "booked"
+    bk.cancel_booking(user, first.id)
+    assert bk.book(user, s2.id).status == "booked"
+
+
+def test_a_practical_whose_session_ended_can_be_booked_again(world):
+    """A retake: the rule looks at sessions that have not ended only."""
+    from lms.core.timeutil import frozen_clock
+
+    s1 = make_session(world, start_in=timedelta(days=1), hours=2)
+    s2 = make_session(world, start_in=timedelta(days=4))
+    user, _ = enrolled_trainee(world)
+    bk.book(user, s1.id)
+    with frozen_clock(s1.ends_at + timedelta(minutes=1)):
+        assert bk.book(user, s2.id).status == "booked"
+
+
+def test_booking_inside_the_cutoff_is_confirmed_first(world, client):
+    """Issue 13: a seat booked after the cancellation cut-off cannot be given back, so the
+    trainee is told so and confirms before it is taken; outside the cut-off no extra step."""
+    soon = make_session(world, start_in=timedelta(hours=5))
+    later = make_session(world, start_in=timedelta(days=5), module=second_practical(world))
+    user, _ = enrolled_trainee(world)
+    db.session.commit()
+    login(client, user)
+    r = client.post(f"/labs/sessions/{soon.id}/book")
+    assert r.status_code == 200 and "취소할 수 없는 예약입니다" in r.text
+    assert bk.current_booking(user, soon.id) is None
+    r = client.post(f"/labs/sessions/{soon.id}/book", data={"confirmed": "yes"}, follow_redirects=True)
+    assert "예약했습니다" in r.text and bk.current_booking(user, soon.id).status == "booked"
+    r = client.post(f"/labs/sessions/{later.id}/book", follow_redirects=True)
+    assert "예약했습니다" in r.text
+
+
+def test_cancelled_future_bookings_are_not_listed_as_past(world, client):
+    s = make_session(world, start_in=timedelta(days=5))
+    user, _ = enrolled_trainee(world)
+    b = bk.book(user, s.id)
+    bk.cancel_booking(user, b.id)
+    db.session.commit()
+    login(client, user)
+    html = client.get("/labs/bookings").text
+    assert "취소된 예약" in html and "지난 예약" not in html

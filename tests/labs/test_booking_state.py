@@ -11,6 +11,7 @@ step:
 - the waiting list is served first come first served: a trainee promoted in a step
   had nobody still waiting ahead who could have taken the seat, and a free seat never
   stays free while someone who could take it waits;
+- a trainee holds at most one seat or waiting place per practical among sessions not ended;
 - every trainee placed in a seat can give it back, or was told before (the booking
   page's "final" notice for a booking after the cut-off); and whenever ``can_cancel``
   says yes, cancelling works.
@@ -35,6 +36,7 @@ from lms.labs.models import Booking, LabSession
 from lms.learning import services as learning
 from lms.learning.models import Enrollment
 from tests.factories import make_user
+from tests.labs.conftest import second_practical
 
 T0 = datetime(2030, 1, 10, 0, 30, tzinfo=KST)  # 00:30 KST: the UTC date is the day before
 TRAINEES = 4
@@ -48,11 +50,14 @@ def machine_for(world):
             self.clock_cm = frozen_clock(T0)
             self.clock = self.clock_cm.__enter__()
             h = lambda n: T0 + timedelta(hours=n)  # noqa: E731
-            # s0 and s1 overlap (two rooms); s2 is later; s1 crosses midnight KST.
-            specs = [(world.room, 30, 33, 1), (world.room2, 31, 35, 1), (world.room, 50, 53, 2)]
-            self.sessions = [bk.create_session(world.lab, room_id=room.id, module=world.practical, starts_at=h(a),
+            # s0 and s1 overlap (two rooms, two practicals); s2 is later, the same practical as
+            # s0 (one practical is booked once at a time); s1 crosses midnight KST.
+            p2 = second_practical(world)
+            specs = [(world.room, 30, 33, 1, world.practical), (world.room2, 31, 35, 1, p2),
+                     (world.room, 50, 53, 2, world.practical)]
+            self.sessions = [bk.create_session(world.lab, room_id=room.id, module=m, starts_at=h(a),
                                                ends_at=h(b), capacity=cap, instructor=world.instructor)
-                             for room, a, b, cap in specs]
+                             for room, a, b, cap, m in specs]
             self.users = [make_user("trainee") for _ in range(TRAINEES)]
             for u in self.users:
                 learning.enroll(u, world.course)
@@ -67,10 +72,10 @@ def machine_for(world):
             if self.tx.is_active:
                 self.tx.rollback()
             # Forget this example's rows: their ids are reused by the next example.
-            keep = (world.instructor, world.other_instructor)
+            keep = (world.instructor, world.other_instructor, world.practical)
             for obj in list(db.session.identity_map.values()):
                 if type(obj).__name__ in ("Booking", "LabSession", "Enrollment", "User", "OutboxMessage",
-                                          "AuditEvent") and not any(obj is k for k in keep):
+                                          "AuditEvent", "Module") and not any(obj is k for k in keep):
                     db.session.expunge(obj)
             db.session.expire_all()
 
@@ -222,6 +227,14 @@ def machine_for(world):
             for b in rows:  # cancelled stays cancelled
                 if self.before.get(b.id, ("", 0))[0] == "cancelled":
                     assert b.status == "cancelled"
+            # one practical is booked once at a time (a seat or a waiting place, sessions not ended)
+            held: dict[tuple[int, int], int] = {}
+            for b in rows:
+                session = db.session.get(LabSession, b.session_id)
+                if b.status in bk.ACTIVE_STATUSES and session.ends_at > now and session.cancelled_at is None:
+                    key = (b.user_id, session.module_id)
+                    held[key] = held.get(key, 0) + 1
+            assert all(count == 1 for count in held.values()), "two sessions of one practical held"
             self._snapshot()
 
     return Bookings

@@ -70,3 +70,55 @@ def test_admin_creates_programme_cohort_lab_room_equipment(client):
     form["capacity"] = 13
     r = client.post(f"/labs/smartlabs/{lab.id}/sessions/new", data=dict(form, day="2030-03-05"), follow_redirects=True)
     assert "좌석 수" in r.text
+
+
+def test_session_form_asks_about_a_past_date_and_names_capacity_errors(world, client):
+    """Issue 13: a date in the past was taken without a word, and capacity 0 said "required"."""
+    login(client, world.instructor)
+    url = f"/labs/smartlabs/{world.lab.id}/sessions/new"
+    base = {"module_id": world.practical.id, "room_id": world.room.id, "day": "2020-03-04", "start_time": "09:00",
+            "end_time": "13:00", "capacity": 12, "instructor_id": world.instructor.id, "cohort_id": 0}
+    assert "past_ok" not in client.get(url).text  # no box until it is needed
+    r = client.post(url, data=base)
+    assert r.status_code == 200 and "시작 일시가 이미 지났습니다" in r.text and 'name="past_ok"' in r.text
+    assert db.session.execute(select(LabSession).where(LabSession.lab_id == world.lab.id)).first() is None
+    r = client.post(url, data=dict(base, past_ok="y"), follow_redirects=True)
+    assert "세션을 편성했습니다" in r.text
+    r = client.post(url, data=dict(base, day="2031-01-06", capacity=0))
+    assert "정원은 1명 이상 500명 이하로 입력해 주세요" in r.text and "정원을 입력해 주세요" not in r.text
+    r = client.post(url, data=dict(base, day="2031-01-06", capacity=""))
+    assert "정원을 입력해 주세요" in r.text
+
+
+def test_cohort_page_links_only_sessions_the_instructor_can_open(world, client):
+    """Issue 13: the cohort page listed a member's session in another lab as a link that
+    answered 404. It is listed (the member is booked there) but not linked."""
+    from datetime import timedelta
+
+    from lms.labs import booking as bk
+    from lms.labs.models import CohortMember
+    from tests.labs.conftest import enrolled_trainee
+
+    user, _ = enrolled_trainee(world)
+    db.session.add(CohortMember(cohort_id=world.cohort.id, user_id=user.id))
+    mine = bk.create_session(world.lab, room_id=world.room.id, module=world.practical, cohort=world.cohort,
+                             starts_at=_in_days(3), ends_at=_in_days(3) + timedelta(hours=2), capacity=5,
+                             instructor=world.instructor)
+    elsewhere = bk.create_session(world.other_lab, room_id=world.other_room.id, module=world.practical,
+                                  starts_at=_in_days(5), ends_at=_in_days(5) + timedelta(hours=2), capacity=5,
+                                  instructor=world.other_instructor)
+    bk.book(user, elsewhere.id)
+    db.session.commit()
+    login(client, world.instructor)
+    html = client.get(f"/labs/cohorts/{world.cohort.id}").text
+    assert f'href="/labs/sessions/{mine.id}"' in html
+    assert f'href="/labs/sessions/{elsewhere.id}"' not in html and "다른 스마트랩의 세션" in html
+    assert client.get(f"/labs/sessions/{elsewhere.id}").status_code == 404  # why it must not be a link
+
+
+def _in_days(days: int):
+    from datetime import timedelta
+
+    from lms.core.db import utcnow
+
+    return utcnow().replace(microsecond=0) + timedelta(days=days)

@@ -258,3 +258,49 @@ def test_dashboard_warns_when_quiz_attempts_are_used_up(client):
     assert "응시 횟수를 모두 사용했습니다" in html
     html = client.get(module_url(e, quiz)).get_data(as_text=True)
     assert "평가 시작" not in html and "다시 응시하기" not in html
+
+
+def test_opening_a_quiz_is_not_taking_it(client):
+    """Issue 13: a quiz read "진행 중" as soon as its page was opened, before any attempt."""
+    user, course = setup_trainee(client)
+    e = services.enroll(user, course)
+    db.session.commit()
+    quiz = mods(course, "quiz")[0]
+    assert client.get(module_url(e, quiz)).status_code == 200
+    assert services.module_states(e)[quiz.id] == "todo"
+    page = client.get(module_url(e, quiz)).text  # opened twice: still not started
+    assert '<span class="badge badge-warn">진행 중</span>' not in page and ">시작 전</span>" in page
+    client.post(module_url(e, quiz) + "/attempts")
+    assert services.module_states(e)[quiz.id] == "started"
+
+
+def test_a_course_with_every_module_done_offers_no_withdrawal(client):
+    """Issue 13: a course at 100 % still offered 수강 취소; the service refuses it too."""
+    from lms.errors import DomainError
+
+    user, course = setup_trainee(client, practicals=1,
+                                 completion_rule={"lessons": "all", "quizzes": "all", "practicals": "all"})
+    e = services.enroll(user, course)
+    for m in mods(course, "lesson"):
+        services.complete_module(e, m)
+    db.session.commit()
+    assert "수강 취소하기" in client.get("/dashboard").text  # partway: still offered
+    from lms.labs.models import PracticalSignoff
+    from lms.learning.models import QuizAttempt as QA
+    from lms.core.db import utcnow
+
+    for q in mods(course, "quiz"):
+        db.session.add(QA(enrollment_id=e.id, module_id=q.id, submitted_at=utcnow(), passed=True, score=100,
+                          answers={}))
+    for p in mods(course, "practical"):
+        db.session.add(PracticalSignoff(enrollment_id=e.id, module_id=p.id, assessor_id=make_user("instructor").id,
+                                        outcome="passed", results=[], assessed_on=utcnow().date(), created_at=utcnow()))
+    db.session.commit()
+    assert services.progress_percent(e) == 100 and e.status == "active"  # attendance still missing
+    html = client.get("/dashboard").text
+    assert "수강 취소하기" not in html and "모든 모듈을 마쳤습니다" in html
+    try:
+        services.withdraw(e)
+        raise AssertionError("withdrawal of a finished course was accepted")
+    except DomainError as exc:
+        assert "모든 모듈을 마친" in str(exc.message)
