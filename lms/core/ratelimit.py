@@ -65,6 +65,8 @@ PERSONAL_DATA_DOWNLOADS = (
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
     RouteLimit("download", "60/hour", PERSONAL_DATA_DOWNLOADS, _user_key, ("GET",)),
     RouteLimit("verify-number", "10/hour", ("certificates.verify",), _certificate_number, ("POST",)),
+    # A person's download of all their own data (lms/privacy): per account, a few a day is plenty.
+    RouteLimit("own-data", "10/hour", ("privacy.download_json", "privacy.download_csv"), _user_key, ("GET",)),
     # Sign-ups mail someone (a confirmation or an already-registered notice): per address.
     RouteLimit("register", "10/hour", ("accounts.register",), client_ip, ("POST",)),
 )
