@@ -18,10 +18,10 @@ from lms.privacy.forms import PseudonymiseForm
 bp = Blueprint("privacy", __name__)
 
 def _download(fmt: str, mimetype: str, render) -> Response:
+    # Not written to the audit trail: a read by the person of their own data changes nothing
+    # (the per-account rate limit bounds it); staff reads of others' data are what the access log is for.
     user = current_user._get_current_object()
     data = export.personal_data(user)
-    record(user, "privacy.download", user, fmt=fmt)
-    db.session.commit()
     resp = Response(render(data), mimetype=mimetype)
     resp.headers["Content-Disposition"] = f'attachment; filename="my-data-{user.id}.{fmt}"'
     resp.headers["Cache-Control"] = "no-store"

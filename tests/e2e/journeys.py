@@ -161,12 +161,18 @@ def invitation_link(live_server, email: str) -> str:
 
 
 def accept_invitation(page: Page, link: str, password: str) -> None:
-    """Open the mailed link, set a password; the app signs the trainee in."""
+    """Open the mailed link, set a password; the app signs the trainee in and, for an
+    account made by a roster import, asks the required consents first (optional ones unticked)."""
     page.goto(link)
     page.get_by_label(label("새 비밀번호")).fill(password)
     page.get_by_label(label("비밀번호 확인")).fill(password)
     page.locator("main form").get_by_role("button", name="비밀번호 설정").click()
     page.wait_for_url(lambda url: "/invite/" not in url)
+    if page.url.rstrip("/").endswith("/consent"):
+        page.get_by_label("[필수] 이용약관에 동의합니다.").check()
+        page.get_by_label("[필수] 개인정보 수집·이용에 동의합니다.").check()
+        page.get_by_role("button", name="동의하고 시작하기").click()
+        page.wait_for_url(lambda url: "/consent" not in url)
 
 
 def open_cohort(page: Page, base: str, label: str) -> None:
