@@ -8,7 +8,6 @@ from flask_login import current_user, logout_user
 
 from lms.accounts.forms import DeleteAccountForm
 from lms.accounts.models import User
-from lms.core.audit import record
 from lms.core.authz import get_for, policy
 from lms.errors import DomainError
 from lms.extensions import db

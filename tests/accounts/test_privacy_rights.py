@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
