@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from .conftest import label
+from .conftest import give_required_consents, label
 
 REPO = Path(__file__).resolve().parents[2]
 COURSES = REPO / "courses"
@@ -168,11 +168,7 @@ def accept_invitation(page: Page, link: str, password: str) -> None:
     page.get_by_label(label("비밀번호 확인")).fill(password)
     page.locator("main form").get_by_role("button", name="비밀번호 설정").click()
     page.wait_for_url(lambda url: "/invite/" not in url)
-    if page.url.rstrip("/").endswith("/consent"):
-        page.get_by_label("[필수] 이용약관에 동의합니다.").check()
-        page.get_by_label("[필수] 개인정보 수집·이용에 동의합니다.").check()
-        page.get_by_role("button", name="동의하고 시작하기").click()
-        page.wait_for_url(lambda url: "/consent" not in url)
+    give_required_consents(page)
 
 
 def open_cohort(page: Page, base: str, label: str) -> None:
