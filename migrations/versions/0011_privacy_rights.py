@@ -23,9 +23,10 @@ REQUIRED_ITEMS = ("terms", "privacy_required")  # lms.accounts.services.REQUIRED
 
 
 def upgrade():
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("consent_pending", sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN, not a batch: on SQLite a batch with a SQL-expression default copies
+    # and drops ``users``, which foreign keys from rows of other tables refuse.
+    op.add_column("users", sa.Column("consent_pending", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("users", sa.Column("pseudonymised_at", sa.DateTime(timezone=True), nullable=True))
     users = sa.table("users", sa.column("id", sa.Integer), sa.column("role", sa.String),
                      sa.column("consent_pending", sa.Boolean))
     consents = sa.table("consent_records", sa.column("user_id", sa.Integer), sa.column("item", sa.String),

@@ -96,3 +96,44 @@ def test_staff_accounts_are_not_asked(client):
     staff = services.create_user("staff@example.kr", "교강사", role="instructor", password=PASSWORD)
     db.session.commit()
     assert not staff.consent_pending
+
+
+def test_migration_marks_existing_trainees_who_never_consented(app):
+    """Accounts imported before this control existed meet the consent page too (0011_privacy_rights)."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from tests.conftest import make_database
+
+    directory = str(Path(__file__).resolve().parents[2] / "migrations")
+    url, drop = make_database("lms_consent_mig")
+    try:
+        other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        with other.app_context():
+            before = ScriptDirectory(directory).get_revision("0011_privacy_rights").down_revision
+            upgrade(directory=directory, revision=before)
+            now = datetime.now(timezone.utc)
+            with db.engine.begin() as conn:
+                for uid, role in ((1, "trainee"), (2, "trainee"), (3, "trainee"), (4, "instructor")):
+                    conn.execute(sa.text(
+                        "INSERT INTO users (id, email, name, locale, role, active, session_version, created_at, "
+                        "updated_at) VALUES (:id, :email, '이름', 'ko', :role, :t, 1, :now, :now)"),
+                        dict(id=uid, email=f"u{uid}@example.kr", role=role, t=True, now=now))
+                consent = sa.text("INSERT INTO consent_records (user_id, item, required, granted, text_version, "
+                                  "recorded_at) VALUES (:u, :item, :t, :g, 'v1', :now)")
+                for item in ("terms", "privacy_required"):  # 1: both given; 2: only one; 3: none
+                    conn.execute(consent, dict(u=1, item=item, t=True, g=True, now=now))
+                conn.execute(consent, dict(u=2, item="terms", t=True, g=True, now=now))
+            upgrade(directory=directory)
+            with db.engine.connect() as conn:
+                pending = dict(conn.execute(sa.text("SELECT id, consent_pending FROM users ORDER BY id")).all())
+            db.session.remove()
+            db.engine.dispose()
+        assert {k: bool(v) for k, v in pending.items()} == {1: False, 2: True, 3: True, 4: False}
+    finally:
+        drop()
