@@ -125,10 +125,14 @@ def test_download_is_rate_limited_per_account(app, client):
     app.extensions.pop("lms_counters", None)
     try:
         answers = [client.get("/profile/data.json" if k % 2 else "/profile/data.zip").status_code for k in range(11)]
+        # The password check of account deletion cannot be used to guess the password either.
+        guesses = [client.post("/profile/delete", data={"password": f"guess-{k}", "confirm": "y"}).status_code
+                   for k in range(11)]
     finally:
         app.config.update(RATELIMIT_ENABLED=old[0], REDIS_URL=old[1], RATELIMIT_KEY_PREFIX=old[2])
         app.extensions.pop("lms_counters", None)
     assert answers[:10] == [200] * 10 and answers[10] == 429
+    assert guesses[:10] == [400] * 10 and guesses[10] == 429
 
 
 # ------------------------------------------------------------------ deletion (Art. 36, 21)
