@@ -9,7 +9,8 @@ of statements does not depend on how much the person has done.
 What is left out, and why (also in docs/ARCHITECTURE.md):
 
 - secrets of the account: password hash, TOTP secret and recovery codes, the
-  certificate verification code, invitation and link tokens;
+  certificate verification code, invitation and link tokens (so the mails sent,
+  which carry links, are not part of it either);
 - other people: the names of instructors, assessors and whoever recorded attendance
   or acted on the account (an event done by someone else shows ``actor: staff``),
   other members of a cohort, audit ``details`` (free text written by staff that may
@@ -37,7 +38,8 @@ from lms.core.audit import AuditEvent
 from lms.core.tabular import csv_bytes
 from lms.core.timeutil import to_kst
 from lms.extensions import db
-from lms.labs.models import Attendance, Booking, Cohort, CohortMember, LabSession, PracticalSignoff, Programme, SmartLab
+from lms.labs.models import (Attendance, Booking, Cohort, CohortInvitation, CohortMember, LabSession, PracticalSignoff,
+                             Programme, SmartLab)
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 from lms.orgs.models import Company, Institution
 
@@ -59,6 +61,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "certificates": ("number", "state", "course_code", "name_printed", "birth_date_printed", "company_printed",
                      "institution", "issued_at", "expires_at", "revoked_at", "supersedes_number"),
     "cohort_memberships": ("cohort", "programme", "institution", "student_number", "sponsor_company", "joined_at"),
+    "cohort_invitations": ("cohort", "programme", "institution", "created_at", "expires_at", "answered_at", "accepted"),
     "audit_events": ("created_at", "action", "role", "actor", "object_type", "object_id"),
 }
 
@@ -139,6 +142,12 @@ def personal_data(user: User) -> dict:
         .join(Institution, Institution.id == Programme.institution_id)
         .outerjoin(Company, Company.id == CohortMember.sponsor_company_id)
         .where(CohortMember.user_id == uid).order_by(CohortMember.joined_at, CohortMember.id)).all())
+    out["cohort_invitations"] = _rows("cohort_invitations", db.session.execute(
+        select(Cohort.label, Programme.name_ko, Institution.name_ko, CohortInvitation.created_at,
+               CohortInvitation.expires_at, CohortInvitation.answered_at, CohortInvitation.accepted)
+        .join(Cohort, Cohort.id == CohortInvitation.cohort_id).join(Programme, Programme.id == Cohort.programme_id)
+        .join(Institution, Institution.id == Programme.institution_id)
+        .where(CohortInvitation.user_id == uid).order_by(CohortInvitation.created_at, CohortInvitation.id)).all())
     out["audit_events"] = _audit_events(uid)
     return out
 
