@@ -102,3 +102,25 @@ class SecondFactorDisableForm(FlaskForm):
 
 class ConfirmEmailForm(FlaskForm):
     submit = SubmitField(_l("가입 완료하기"))
+
+
+class ConsentForm(FlaskForm):
+    """The consents an account made by someone else (roster import, invitation) owes
+    before it works: the same items as registration, every box unticked at first."""
+
+    consent_terms = BooleanField(_l("[필수] 이용약관에 동의합니다."), default=False)
+    consent_privacy_required = BooleanField(_l("[필수] 개인정보 수집·이용에 동의합니다."), default=False)
+    consent_marketing = BooleanField(_l("[선택] 마케팅 정보 수신에 동의합니다."), default=False)
+    consent_third_party = BooleanField(_l("[선택] 개인정보 제3자 제공에 동의합니다."), default=False)
+    submit = SubmitField(_l("동의하고 시작하기"))
+
+    consent_answers = RegisterForm.consent_answers
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting one's own account: the password again and an explicit confirmation."""
+
+    password = PasswordField(_l("현재 비밀번호"), validators=[DataRequired(message=_l("현재 비밀번호를 입력해 주세요."))])
+    confirm = BooleanField(_l("탈퇴하면 계정을 되살릴 수 없고, 이름은 가려지며 이메일과 연락처는 지워진다는 것을 이해했습니다."),
+                           default=False)
+    delete = SubmitField(_l("회원 탈퇴"))

@@ -39,6 +39,12 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(255))  # sealed (encrypted), see second_factor
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)  # last accepted time step: no replay
+    # Created by a roster import or an invitation: held at the consent page until the
+    # required consents are recorded (lms/accounts/consent.py).
+    consent_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Set when the account was deleted at its owner's request (or by an admin on request):
+    # personal fields erased or masked, login impossible (lms/privacy/erasure.py).
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     institution: Mapped[Institution | None] = relationship()
     company: Mapped[Company | None] = relationship()

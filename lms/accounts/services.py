@@ -110,7 +110,10 @@ def create_user(email: str, name: str, role: str = "trainee", password: str | No
         raise Conflict(_l("이미 가입된 이메일입니다."))
     user = User(email=email, name=name[:64], role=role, birth_date=birth_date, phone=(phone or None),
                 institution_id=getattr(institution, "id", institution),
-                company_id=getattr(company, "id", company), locale="ko", session_version=1, active=True)
+                company_id=getattr(company, "id", company), locale="ko", session_version=1, active=True,
+                # A trainee account someone else made (roster import, invitation, CLI) owes the
+                # required consents; self-registration records them at once (record_consents).
+                consent_pending=(role == "trainee"))
     if password is not None:
         validate_password(password, email=email, name=name)
         user.set_password(password)
@@ -134,6 +137,8 @@ def record_consents(user: User, answers: dict[str, bool]) -> list[ConsentRecord]
                             granted=bool(answers.get(item.key)), text_version=version, recorded_at=now)
         db.session.add(row)
         rows.append(row)
+    if all(answers.get(key) for key in REQUIRED_CONSENTS):
+        user.consent_pending = False
     db.session.flush()
     return rows
 
@@ -423,6 +428,8 @@ def set_active(actor, user: User, active: bool) -> None:
     """Deactivate (ends every session at once) or reactivate an account."""
     if getattr(actor, "id", None) == user.id and not active:
         raise ValidationError(_l("자기 자신의 계정은 비활성화할 수 없습니다."))
+    if active and user.pseudonymised_at is not None:
+        raise ValidationError(_l("탈퇴 처리(가명처리)된 계정은 다시 활성화할 수 없습니다."))
     if user.active == active:
         return
     user.active = active

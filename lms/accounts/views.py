@@ -53,6 +53,7 @@ def init_app(app) -> None:
         refresh()  # same reason: the locale (and its catalogue) is chosen per request
 
     sessions.init_app(app)  # idle and absolute timeouts, then the second-factor gate
+    consent.init_app(app)  # then the consents an account made by someone else still owes
 
     @app.before_request
     def _persist_language_switch():
@@ -310,3 +311,4 @@ def accept_invitation(token: str):
 
 
 from lms.accounts import mfa_views  # noqa: E402,F401  (second-factor pages on this blueprint)
+from lms.accounts import consent  # noqa: E402  (the consent page and gate on this blueprint)

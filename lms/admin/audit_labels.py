@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "account.password_reset": _l("비밀번호 재설정"),
     "account.invitation_accepted": _l("초대 수락"),
     "account.email_confirmed": _l("가입 메일 확인"),
+    "account.consent_given": _l("필수 동의 (명단·초대로 만든 계정)"),
+    "account.pseudonymise": _l("탈퇴 처리 (가명처리)"),
     "account.second_factor_enrolled": _l("2단계 인증 등록"),
     "account.second_factor_disabled": _l("2단계 인증 해제"),
     "account.second_factor_reset": _l("2단계 인증 초기화"),

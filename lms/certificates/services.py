@@ -24,6 +24,7 @@ from lms.certificates import numbering
 from lms.certificates.models import Certificate, CertificateImage, CertificateReminder
 from lms.core import audit
 from lms.core.db import utcnow
+from lms.core.masking import mask_name
 from lms.core.timeutil import add_months_kst, kst_date, kst_day_end, kst_day_start, to_kst
 from lms.core.timeutil import today_kst as _today_kst
 from lms.core.validators import check_no_rrn
@@ -380,20 +381,6 @@ def pdf_for(cert: Certificate, locale: str = "ko") -> bytes:
         cert.pdf_sha256 = sha
         db.session.flush()
     return data
-
-
-def mask_name(name: str) -> str:
-    """홍길동 -> 홍*동, 이순 -> 이*, 남궁민수 -> 남**수, John Smith -> J*** S****."""
-    name = " ".join((name or "").split())
-    if not name:
-        return ""
-    if " " in name or name.isascii():
-        return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split(" "))
-    if len(name) == 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @dataclass

@@ -65,6 +65,10 @@ PERSONAL_DATA_DOWNLOADS = (
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
     RouteLimit("download", "60/hour", PERSONAL_DATA_DOWNLOADS, _user_key, ("GET",)),
     RouteLimit("verify-number", "10/hour", ("certificates.verify",), _certificate_number, ("POST",)),
+    # A person's download of all their own data (lms/privacy): per account, a few a day is plenty.
+    RouteLimit("own-data", "10/hour", ("privacy.download_json", "privacy.download_csv"), _user_key, ("GET",)),
+    # Deleting one's account re-checks the password: not a way to guess it from a stolen session.
+    RouteLimit("account-delete", "10/hour", ("privacy.delete_account",), _user_key, ("POST",)),
     # Sign-ups mail someone (a confirmation or an already-registered notice): per address.
     RouteLimit("register", "10/hour", ("accounts.register",), client_ip, ("POST",)),
 )

@@ -278,6 +278,17 @@ def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> Non
         page.locator("main form").get_by_role("button", name="2단계 인증 켜기").click()
         page.wait_for_load_state()
     page.wait_for_url(lambda url: "/login" not in url)
+    give_required_consents(page)
+
+
+def give_required_consents(page) -> None:
+    """A trainee account made by someone else (roster, invitation, CLI) is held at /consent
+    at its first sign-in: tick the two required items (optional ones stay unticked)."""
+    if page.url.split("?")[0].rstrip("/").endswith("/consent"):
+        page.get_by_label("[필수] 이용약관에 동의합니다.").check()
+        page.get_by_label("[필수] 개인정보 수집·이용에 동의합니다.").check()
+        page.get_by_role("button", name="동의하고 시작하기").click()
+        page.wait_for_url(lambda url: "/consent" not in url)
 
 
 def logout(page) -> None:

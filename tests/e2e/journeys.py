@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from .conftest import label
+from .conftest import give_required_consents, label
 
 REPO = Path(__file__).resolve().parents[2]
 COURSES = REPO / "courses"
@@ -161,12 +161,14 @@ def invitation_link(live_server, email: str) -> str:
 
 
 def accept_invitation(page: Page, link: str, password: str) -> None:
-    """Open the mailed link, set a password; the app signs the trainee in."""
+    """Open the mailed link, set a password; the app signs the trainee in and, for an
+    account made by a roster import, asks the required consents first (optional ones unticked)."""
     page.goto(link)
     page.get_by_label(label("새 비밀번호")).fill(password)
     page.get_by_label(label("비밀번호 확인")).fill(password)
     page.locator("main form").get_by_role("button", name="비밀번호 설정").click()
     page.wait_for_url(lambda url: "/invite/" not in url)
+    give_required_consents(page)
 
 
 def open_cohort(page: Page, base: str, label: str) -> None:
