@@ -1,15 +1,13 @@
 """Exports and downloads of personal data by staff ask for a reason first.
 
-``@reason_required`` goes under ``@policy`` on an export or download view whose
-route accepts GET and POST. For staff, a GET (the existing download links) shows
-a small form; the POST with a valid reason runs the view, which produces the file
-and logs it (:func:`lms.core.access_log.log_access` picks the reason up from
+An export or download view whose route accepts GET and POST calls :func:`ask_reason`
+once it has loaded (and access-checked) its object. For staff, a GET (the existing
+download links) answers a small form; the POST with a valid reason goes on to
+produce the file, which the view logs (:func:`lms.core.access_log.log_access` picks the reason up from
 ``g.export_reason``). Anyone else (a trainee downloading their own certificate)
 goes straight through. The reason is a purpose from a short list plus a free text
 (required for "기타"), checked by the RRN validator."""
 from __future__ import annotations
-
-from functools import wraps
 
 from flask import g, render_template, request
 from flask_babel import gettext as _
@@ -49,17 +47,17 @@ class ExportReasonForm(FlaskForm):
         return f"{self.purpose.data}: {label}" + (f" - {detail}" if detail else "")
 
 
-def reason_required(view):
-    """Ask staff for the reason of an export before ``view`` produces the file."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not is_staff(current_user):
-            return view(*args, **kwargs)
-        form = ExportReasonForm()
-        if request.method == "POST" and form.validate_on_submit():
-            g.export_reason = form.reason_text()
-            return view(*args, **kwargs)
-        return render_template("core/export_reason.html", form=form,
-                               action=request.full_path.rstrip("?")), (400 if request.method == "POST" else 200)
+def ask_reason():
+    """Call in an export or download view after the object checks (404 comes first).
 
-    return wrapped
+    None when the caller is not staff, or when this POST carries a valid reason (then
+    kept in ``g.export_reason`` for the access log); otherwise the reason form page,
+    which the view returns as its answer (200 on GET, 400 on an invalid POST)."""
+    if not is_staff(current_user):
+        return None
+    form = ExportReasonForm()
+    if request.method == "POST" and form.validate_on_submit():
+        g.export_reason = form.reason_text()
+        return None
+    return render_template("core/export_reason.html", form=form,
+                           action=request.full_path.rstrip("?")), (400 if request.method == "POST" else 200)
