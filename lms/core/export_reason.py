@@ -35,11 +35,12 @@ class ExportReasonForm(FlaskForm):
                                       AnyOf([k for k, _label in PURPOSES], message=_l("내려받는 목적을 골라 주세요."))])
     detail = StringField(_l("상세 사유"), validators=[Optional(), Length(max=200), no_rrn])
 
-    def validate_detail(self, field) -> None:
-        from wtforms.validators import ValidationError
-
-        if self.purpose.data == "other" and not (field.data or "").strip():
-            raise ValidationError(_("기타를 고른 경우 사유를 적어 주세요."))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.purpose.data == "other" and not (self.detail.data or "").strip():
+            self.detail.errors = [*self.detail.errors, _("기타를 고른 경우 사유를 적어 주세요.")]
+            return False
+        return ok
 
     def reason_text(self) -> str:
         label = str(dict(PURPOSES).get(self.purpose.data, self.purpose.data))
