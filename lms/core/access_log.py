@@ -206,9 +206,16 @@ def _write_pending(response):
     pending = g.pop("access_log_pending", None)
     if not pending or response.status_code >= 400:
         return response
+    session = db.session()
     for entry in pending:
-        append(db.session, **entry)
-    db.session.commit()  # a failure here makes the answer a 500: nothing leaves unlogged
+        append(session, **entry)
+    # The answer is rendered: nothing needs reloading after this commit (and expiring every
+    # loaded object would only cost statements to whoever uses the session next).
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # a failure here makes the answer a 500: nothing leaves unlogged
+    finally:
+        session.expire_on_commit = keep
     return response
 
 
