@@ -219,7 +219,14 @@ def _write_pending(response):
     return response
 
 
+def _forget_pending() -> None:
+    """A request starts with nothing noted (``g`` can outlive a request in tests)."""
+    g.pop("access_log_pending", None)
+    g.pop("export_reason", None)
+
+
 def init_app(app) -> None:
+    app.before_request(_forget_pending)
     app.after_request(_write_pending)
 
 
