@@ -46,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.errors import register_error_handlers
 
     register_error_handlers(app)
+    from lms.core import privacy_cli
+
+    privacy_cli.init_app(app)  # the access log's after_request writer, `flask access-log`, `flask privacy`
     _register_template_helpers(app)
     return app
 

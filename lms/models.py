@@ -1,5 +1,5 @@
 """Import every model module so metadata is complete (Alembic, create_all)."""
-from lms.core import audit, outbox  # noqa: F401
+from lms.core import access_log, audit, outbox  # noqa: F401
 from lms.orgs import models as orgs_models  # noqa: F401
 from lms.accounts import models as accounts_models  # noqa: F401
 from lms.catalog import models as catalog_models  # noqa: F401

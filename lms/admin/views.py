@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
-from lms.admin import complexes
+from lms.admin import access_log_views, complexes
 from lms.admin import forms as F
 from lms.admin.audit_labels import action_label, describe_details, mail_kind_label, object_label
 from lms.core import confirm, nav
+from lms.core.access_log import log_access
 from lms.core.audit import AuditEvent
 from lms.core.authz import policy
 from lms.core.outbox import OutboxMessage
@@ -29,6 +30,7 @@ from lms.orgs.models import Company, CompanySize, Institution, Region, RootTechn
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 complexes.add_routes(bp)  # 산업단지 screens: /admin/reference/complexes
+access_log_views.add_routes(bp)  # 개인정보 접속기록: /admin/access-log
 nav.register("admin.index", _l("관리"), roles=("admin",), order=95)
 
 PER_PAGE = 25
@@ -123,6 +125,8 @@ def users():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     pagination = _page(accounts.search_users(q or None, role or None), USER_LIST)
+    log_access("view", [u.id for u in pagination.items], count=pagination.total,
+               description=f"users q={q[:60]!r} role={role[:16]!r} page {pagination.page}")
     return render_template("admin/users.html", pagination=pagination, q=q, role=role, roles=ROLES)
 
 
@@ -157,6 +161,7 @@ def user_detail(user_id: int):
     events = db.session.execute(
         select(AuditEvent).where(AuditEvent.object_type == "User", AuditEvent.object_id == str(user.id))
         .order_by(AuditEvent.created_at.desc()).limit(20)).scalars().all()
+    log_access("view", [user.id], description=f"user {user.id}")
     return render_template("admin/user_detail.html", user=user, form=form, events=events,
                            consents=accounts.current_consents(user),
                            consent_titles={i.key: i.title for i in accounts.CONSENT_ITEMS})
@@ -172,6 +177,7 @@ def user_role(user_id: int):
         inst = _institution_from(form.institution_id.data)
         try:
             accounts.change_role(current_user, user, form.role.data, institution=inst)
+            log_access("change", [user.id], description=f"user {user.id} role")
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
@@ -196,6 +202,7 @@ def user_active(user_id: int):
             action_label=_("계정 비활성화"), back_url=url_for("admin.user_detail", user_id=user.id))
     try:
         accounts.set_active(current_user, user, active)
+        log_access("change", [user.id], description=f"user {user.id} active={int(active)}")
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")

@@ -213,14 +213,14 @@ def instructor_trainee_rows(cohort_ids: list[int], filters: Filters) -> list[dic
                                                              Certificate.revoked_at.is_(None))
             .correlate(Enrollment).scalar_subquery())
     stmt = (sa.select(User.name, User.email, Cohort.label, Course.code, Enrollment.status, Enrollment.enrolled_at,
-                      Enrollment.completed_at, cert)
+                      Enrollment.completed_at, cert, User.id)
             .join(User, User.id == Enrollment.user_id).join(Course, Course.id == Enrollment.course_id)
             .join(Cohort, Cohort.id == Enrollment.cohort_id)
             .where(Enrollment.cohort_id.in_(cohort_ids)).order_by(Cohort.label, User.name).limit(2000))
     if filters.course_id:
         stmt = stmt.where(Enrollment.course_id == filters.course_id)
     return [dict(name=r[0], email=r[1], cohort=r[2], course=r[3], status=r[4], enrolled_at=r[5],
-                 completed_at=r[6], certificate=r[7]) for r in db.session.execute(stmt)]
+                 completed_at=r[6], certificate=r[7], user_id=r[8]) for r in db.session.execute(stmt)]
 
 
 # ---------------------------------------------------------------- exports

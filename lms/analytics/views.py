@@ -14,6 +14,7 @@ from lms.analytics.filters import PROGRAMME_KINDS, Filters
 from lms.analytics.forms import CloseMonthForm, FilterForm, TargetForm
 from lms.analytics.specs import TABLES, kind_labels
 from lms.core import nav
+from lms.core.access_log import log_access
 from lms.core.authz import policy
 from lms.core.timeutil import today_kst
 from lms.errors import DomainError
@@ -207,8 +208,10 @@ def instructor():
     filters = Filters.from_args(request.args).with_scope(cohort_ids)
     data = services.dashboard(filters, suppress=False)
     ctx = _context(filters, data, audience="instructor")
-    ctx.update(form=_filter_form(filters), trainees=services.instructor_trainee_rows(cohort_ids, filters),
-               export_endpoint="analytics.instructor_export", closed=[])
+    trainees = services.instructor_trainee_rows(cohort_ids, filters)
+    ctx.update(form=_filter_form(filters), trainees=trainees, export_endpoint="analytics.instructor_export", closed=[])
+    log_access("view", [t["user_id"] for t in trainees], count=len(trainees),
+               description="instructor analytics trainee rows, cohorts " + ",".join(map(str, cohort_ids))[:200])
     ctx["sections_html"] = _sections(ctx)
     db.session.commit()
     return render_template("analytics/dashboard.html", **ctx)

@@ -24,6 +24,8 @@ from lms.certificates.forms import (ExpiringForm, InstitutionAssetsForm, Reissue
 from lms.certificates.models import Certificate
 from lms.certificates.state import state_of, states_of
 from lms.core import confirm, nav
+from lms.core.access_log import log_access
+from lms.core.export_reason import ask_reason
 from lms.core.i18n import document_language, document_locale
 from lms.core.authz import policy
 from lms.core.validators import first_error
@@ -139,15 +141,18 @@ def mine():
     return render_template("certificates/mine.html", rows=rows)
 
 
-@bp.get("/certificates/<number>.pdf")
+@bp.route("/certificates/<number>.pdf", methods=["GET", "POST"])
 @document_language
 @policy("trainee", "instructor", "admin")
 def download(number: str):
     """The PDF in ``?lang=`` (ko/en; the document's language, not the UI's), stamped by its state."""
     cert = _cert_for(number)
+    if (form_page := ask_reason()) is not None:  # staff give a reason; a trainee downloads their own at once
+        return form_page
     locale = document_locale()
     data, state = documents.document(cert, locale)
     db.session.commit()  # keeps a first-time SHA-256 (demo-seeded certificates)
+    log_access("download", [cert.user_id], count=1, description=f"certificate {cert.number}")
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=request.args.get("inline") != "1",
                      download_name=documents.file_name(cert, locale, state), max_age=0)
 
@@ -239,6 +244,7 @@ def detail(number: str):
     action_labels = {"certificate.issue": _("발급"), "certificate.revoke": _("취소"),
                      "certificate.reissue": _("정정 재발급"),
                      "certificate.superseded": _("재발급으로 대체됨"), "certificate.renew": _("갱신 재수강 신청")}
+    log_access("view", [cert.user_id], description=f"certificate {cert.number}")
     return render_template("certificates/detail.html", cert=cert, view=services.public_view(cert),
                            actors=actors, action_labels=action_labels,
                            status=state_of(cert), successor=services.successor(cert),
@@ -268,6 +274,7 @@ def revoke(number: str):
             action_label=_("수료증 취소 확정"), back_url=url_for("certificates.detail", number=number))
     try:
         services.revoke(cert, current_user, form.reason.data)
+        log_access("change", [cert.user_id], description=f"certificate {cert.number} revoked")
     except DomainError as exc:
         db.session.rollback()
         if exc.status_code == 403:
@@ -289,6 +296,7 @@ def reissue(number: str):
         return redirect(url_for("certificates.detail", number=number))
     try:
         new = services.reissue(cert, current_user, name=form.name.data, reason=form.reason.data)
+        log_access("change", [cert.user_id], description=f"certificate {cert.number} reissued")
     except DomainError as exc:
         db.session.rollback()
         if exc.status_code == 403:
@@ -346,6 +354,8 @@ def cohort(cohort_id: int):
             sa.or_(Certificate.revoked_at.is_not(None),
                    Certificate.id.in_(select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None)))))
             .subquery())).scalar_one()
+    log_access("view", [x.user_id for x in certs.items], count=certs.total,
+               description=f"cohort {c.id} certificates page {certs.page}")
     return render_template("certificates/cohort.html", cohort=c, certs=certs, issued_total=issued_total,
                            waiting=counts.get("completed", 0), active=counts.get("active", 0),
                            states=states, left_out=left_out)
@@ -370,13 +380,15 @@ def cohort_issue(cohort_id: int):
     return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
 
 
-@bp.get("/certificates/cohorts/<int:cohort_id>/download")
+@bp.route("/certificates/cohorts/<int:cohort_id>/download", methods=["GET", "POST"])
 @document_language
 @policy("instructor", "admin")
 def cohort_download(cohort_id: int):
     """ZIP (default) or one merged PDF (``format=pdf``) of the cohort's certificates in ``?lang=``:
     valid ones as issued, expired ones stamped, revoked and superseded ones left out."""
     c = _cohort_for(cohort_id)
+    if (form_page := ask_reason()) is not None:
+        return form_page
     bundle = documents.cohort_bundle(c, document_locale())
     if not bundle.included:
         flash(_("내려받을 수료증이 없습니다."), "info")
@@ -387,6 +399,8 @@ def cohort_download(cohort_id: int):
     else:
         data, name, mime = bundle.zip_bytes(), f"certificates-cohort-{c.id}.zip", "application/zip"
     db.session.commit()
+    log_access("download", [cert.user_id for cert, _state, _pdf in bundle.included], count=len(bundle.included),
+               description=f"cohort {c.id} certificates {name.rsplit('.', 1)[-1]}")
     return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name, max_age=0)
 
 

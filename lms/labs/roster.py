@@ -33,7 +33,7 @@ from lms.errors import ImportRejected, ValidationError
 from lms.extensions import db
 from lms.labs.models import Cohort, CohortMember
 # Re-exported: the roster views and tests reach the upload store and the exports through this module.
-from lms.labs.roster_export import attendance_table, roster_table  # noqa: F401
+from lms.labs.roster_export import attendance_table, member_ids, roster_table  # noqa: F401
 from lms.labs.roster_store import discard_upload, load_upload, store_upload  # noqa: F401
 
 MAX_BYTES = 5 * 1024 * 1024  # default of ROSTER_MAX_BYTES

@@ -13,6 +13,14 @@ from lms.extensions import db
 from lms.labs.models import Cohort, CohortMember
 
 
+def member_ids(cohort: Cohort) -> list[int]:
+    """The user ids of the cohort's members (for the access log of an export; one statement)."""
+    from lms.core.access_log import SUBJECT_LIMIT
+
+    return list(db.session.execute(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+                                   .order_by(CohortMember.user_id).limit(SUBJECT_LIMIT)).scalars())
+
+
 def roster_table(cohort: Cohort) -> tuple[list[str], list[list]]:
     """Header and rows of the roster export (one row per member and course)."""
     from lms.labs.overview import cohort_roster

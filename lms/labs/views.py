@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms.core import confirm, nav
+from lms.core.access_log import log_access
+from lms.core.export_reason import ask_reason
 from lms.core.authz import get_for, policy
 from lms.core.db import utcnow
 from lms.core.pagination import ListSpec, list_args, paginate, search
@@ -264,6 +266,8 @@ def cohort(cohort_id: int):
     roster = overview.roster_page(c, request.args)
     figures = overview.cohort_figures(c)
     sessions = svc.cohort_sessions(c, limit=50)
+    log_access("view", [r.member.user_id for r in roster.items], count=roster.total,
+               description=f"cohort {c.id} roster page {roster.page}")
     return render_template("labs/cohort.html", cohort=c, roster=roster, figures=figures, sessions=sessions,
                            linkable=svc.manageable_session_ids(current_user, sessions),
                            upload_form=RosterUploadForm())
@@ -313,13 +317,13 @@ def roster_confirm(cohort_id: int):
     return redirect(url_for("labs.cohort", cohort_id=c.id))
 
 
-@bp.route("/labs/cohorts/<int:cohort_id>/roster.<fmt>")
+@bp.route("/labs/cohorts/<int:cohort_id>/roster.<fmt>", methods=["GET", "POST"])
 @policy("instructor", "admin")
 def roster_export(cohort_id: int, fmt: str):
     return _export(cohort_id, fmt, "roster")
 
 
-@bp.route("/labs/cohorts/<int:cohort_id>/attendance.<fmt>")
+@bp.route("/labs/cohorts/<int:cohort_id>/attendance.<fmt>", methods=["GET", "POST"])
 @policy("instructor", "admin")
 def attendance_export(cohort_id: int, fmt: str):
     return _export(cohort_id, fmt, "attendance")
@@ -332,11 +336,14 @@ def _export(cohort_id: int, fmt: str, kind: str) -> Response:
     c = get_cohort_for(current_user, cohort_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
+    if (form_page := ask_reason()) is not None:
+        return form_page
     header, rows = roster.roster_table(c) if kind == "roster" else roster.attendance_table(c)
     title = _("명단") if kind == "roster" else _("출석부")
     preamble = [[c.programme.name_ko, c.label, title, to_kst(utcnow()).strftime("%Y-%m-%d %H:%M")]]
     record(current_user, f"{kind}.export", c, format=fmt, rows=len(rows))
     db.session.commit()
+    log_access("export", roster.member_ids(c), count=len(rows), description=f"cohort {c.id} {kind}.{fmt}")
     filename = f"{c.label}-{title}.{fmt}"
     if fmt == "csv":
         return _download(csv_bytes(header, rows, preamble), filename, "text/csv; charset=utf-8")
@@ -528,6 +535,8 @@ def session(session_id: int):
     if s.cancelled_at is None and checkin.in_window(s, now):
         checkin_url = url_for("labs.checkin_scan", session_id=s.id, t=checkin.make_token(s, now), _external=True)
         qr = checkin.qr_svg(checkin_url)
+    log_access("view", [b.user_id for b in sheet.roster.items], count=sheet.roster.total,
+               description=f"session {s.id} attendance sheet")
     return render_template("labs/session.html", s=s, roster=sheet.roster, att=sheet.attendance,
                            signoffs=sheet.signoffs, waitlist=sheet.waitlist, waitlist_total=sheet.waitlist_total,
                            statuses=STATUS_LABELS, total=session_minutes(s),
@@ -543,6 +552,7 @@ def attendance_save(session_id: int):
     try:
         if request.form.get("action") == "all_present":
             mark_all_present(s, current_user)
+            subjects = [b.user_id for b in booking_svc.session_roster(s)]
             msg = _("아직 기록되지 않은 훈련생을 모두 출석으로 기록했습니다.")
         else:
             entries = {}
@@ -553,7 +563,9 @@ def attendance_save(session_id: int):
                 raw = (request.form.get(f"minutes_{b.user_id}") or "").strip()
                 entries[b.user_id] = (status, int(raw) if raw.isdigit() else None)
             record_attendance(s, current_user, entries)
+            subjects = list(entries)
             msg = _("출결을 저장했습니다.")
+        log_access("change", subjects, description=f"session {s.id} attendance")
         db.session.commit()
         flash(msg, "success")
     except DomainError as exc:
@@ -599,6 +611,7 @@ def signoff(enrollment_id: int, module_id: int):
             so_svc.sign_off(current_user, enrollment, module, results=form.results(), outcome=form.outcome.data,
                             assessed_on=form.assessed_on.data, note=form.note.data or "", session=lab_session,
                             supersedes_id=form.supersedes_id.data)
+            log_access("change", [enrollment.user_id], description=f"enrollment {enrollment.id} module {module.id} sign-off")
             db.session.commit()
             flash(_("실습 평가를 기록했습니다."), "success")
             return redirect(url_for("labs.signoff", enrollment_id=enrollment.id, module_id=module.id,
@@ -609,6 +622,8 @@ def signoff(enrollment_id: int, module_id: int):
     elif form.is_submitted():
         flash(_("평가를 저장하지 않았습니다. 표시된 항목을 확인해 주세요."), "error")
     previous = {r["item"]: r for r in (current.results if current else [])}
+    log_access("view", [enrollment.user_id],
+               description=f"enrollment {enrollment.id} module {module.id} sign-off")
     return render_template("labs/signoff.html", enrollment=enrollment, module=module, items=items, current=current,
                            history=so_svc.history(enrollment.id, module.id), previous=previous, form=form,
                            item_no={str(it["id"]): i + 1 for i, it in enumerate(items)},

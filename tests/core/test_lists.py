@@ -12,6 +12,7 @@ from lms.core.db import utcnow
 from lms.extensions import db
 from tests.conftest import login
 from tests.scale import build_world, grow
+from tests.exports import download
 
 
 @pytest.fixture
@@ -262,7 +263,7 @@ def test_exports_act_on_the_whole_roster_not_the_page(client, w):
     login(client, w.instructor)
     page = client.get(f"/labs/cohorts/{w.cohort.id}", query_string={"per_page": 5}).get_data(as_text=True)
     assert len(_names(page)) == 5
-    data = client.get(f"/labs/cohorts/{w.cohort.id}/roster.csv").get_data().decode("utf-8-sig")
+    data = download(client, f"/labs/cohorts/{w.cohort.id}/roster.csv").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     emails = {r[1] for r in rows if len(r) > 1 and r[1].endswith("@example.kr")}
     assert emails == {u.email for u, _e in w.trainees}  # all 12 trainees, each with both courses

@@ -22,6 +22,7 @@ from lms.extensions import db
 from tests.conftest import login
 from tests.factories import make_user
 from tests.labs.conftest import world  # noqa: F401  (the labs fixture: a cohort with a practical module)
+from tests.exports import download
 
 RRN = "900101-1234567"
 RRN_PLAIN = "9001012234567"
@@ -193,11 +194,11 @@ def test_outputs_never_contain_rrn(world, client, certificate, caplog):
                           content_type="multipart/form-data")
     outputs = [preview.text]
     for path in ("roster.csv", "attendance.csv"):
-        r = client.get(f"/labs/cohorts/{world.cohort.id}/{path}")
+        r = download(client, f"/labs/cohorts/{world.cohort.id}/{path}")
         assert r.status_code == 200
         outputs.append(r.data.decode("utf-8-sig"))
     for path in ("roster.xlsx", "attendance.xlsx"):
-        wb = load_workbook(io.BytesIO(client.get(f"/labs/cohorts/{world.cohort.id}/{path}").data))
+        wb = load_workbook(io.BytesIO(download(client, f"/labs/cohorts/{world.cohort.id}/{path}").data))
         outputs.append(" ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row))
     assert "김정상" in outputs[1]
     for locale in ("ko", "en"):

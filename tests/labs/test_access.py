@@ -20,6 +20,8 @@ def _id_urls(world, s, e):
         ("get", f"/labs/cohorts/{c}/roster.csv"),
         ("get", f"/labs/cohorts/{c}/roster.xlsx"),
         ("get", f"/labs/cohorts/{c}/attendance.csv"),
+        ("post", f"/labs/cohorts/{c}/roster.csv"),  # with or without an export reason: 404 first
+        ("post", f"/labs/cohorts/{c}/attendance.xlsx"),
         ("get", f"/labs/smartlabs/{lab}"),
         ("get", f"/labs/smartlabs/{lab}/sessions/new"),
         ("post", f"/labs/smartlabs/{lab}/sessions/new"),

@@ -15,6 +15,7 @@ from lms.labs.models import CohortMember
 from lms.labs.roster import apply_roster, attendance_table, parse_roster, roster_table
 from lms.learning.models import Enrollment
 from tests.conftest import login
+from tests.exports import download
 
 CSV = (
     "이름,이메일,생년월일,휴대전화,소속회사,학번\n"
@@ -133,11 +134,11 @@ def test_roster_views_preview_confirm_export(world, client):
     assert "김민수" in r.text
     r = client.post(url + "/roster/confirm", data={"token": token}, follow_redirects=True)
     assert "다시 올려" in r.text  # a token is used once
-    r = client.get(url + "/roster.csv")
+    r = download(client, url + "/roster.csv")
     assert r.status_code == 200 and r.data.startswith(b"\xef\xbb\xbf") and "김민수" in r.data.decode("utf-8-sig")
-    r = client.get(url + "/roster.xlsx")
+    r = download(client, url + "/roster.xlsx")
     assert r.status_code == 200 and r.data[:2] == b"PK"
-    assert client.get(url + "/attendance.csv").status_code == 200
+    assert download(client, url + "/attendance.csv").status_code == 200
     assert client.get(url + "/attendance.pdf").status_code == 404
     bad = "이름,이메일\n,x@example.kr\n"
     r = client.post(url + "/roster", data={"file": (io.BytesIO(bad.encode()), "bad.csv")},

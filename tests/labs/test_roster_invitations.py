@@ -25,6 +25,7 @@ from lms.labs.roster import apply_roster, attendance_table, parse_roster, roster
 from lms.learning.models import Enrollment
 from tests.conftest import login
 from tests.factories import make_course, make_enrollment, make_institution, make_user
+from tests.exports import download
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_import_only_invites_an_account_of_another_institution(world, two, clien
     login(client, world.instructor)
     page = client.get(f"/labs/cohorts/{world.cohort.id}").text
     assert "비밀훈련생" not in page
-    assert "비밀훈련생" not in client.get(f"/labs/cohorts/{world.cohort.id}/roster.csv").data.decode("utf-8-sig")
+    assert "비밀훈련생" not in download(client, f"/labs/cohorts/{world.cohort.id}/roster.csv").data.decode("utf-8-sig")
     assert client.get(f"/certificates/manage/{two.cert.number}").status_code == 404
     assert client.get(f"/certificates/{two.cert.number}.pdf").status_code == 404
     # the same file again sends no second invitation
