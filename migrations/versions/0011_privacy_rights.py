@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0011_privacy_rights"
-down_revision = "0007_indexes"
+down_revision = "0010_access_log"
 branch_labels = None
 depends_on = None
 
