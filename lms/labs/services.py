@@ -359,6 +359,23 @@ def active_enrollment(user, course_id: int):
     ).scalars().first()
 
 
+def trainee_can_see_module(module, user) -> bool:
+    """A trainee sees a practical's sessions once they study its course (enrolled,
+    active or completed); another institution's course is not found (ASVS V8.2.2)."""
+    return active_enrollment(user, module.course_id) is not None
+
+
+def trainee_can_see_session(session, user) -> bool:
+    """A trainee sees (books, checks in to) a session of a course they study, or one
+    they hold a booking on; any other is not found."""
+    from lms.labs.models import Booking
+
+    if trainee_can_see_module(session.module, user):
+        return True
+    return db.session.execute(select(Booking.id).where(Booking.session_id == session.id,
+                                                       Booking.user_id == user.id).limit(1)).first() is not None
+
+
 def cohort_enrollments(cohort: Cohort) -> list:
     """(member, enrollments) for every member of the cohort, by name. Only the
     enrollments run through this cohort: what a member does in other cohorts or

@@ -627,8 +627,8 @@ UPCOMING_LIST = ListSpec(sorts={"starts": LabSession.starts_at}, default_sort="s
 def module_sessions(module_id: int):
     from lms.catalog.models import Module
 
-    module = db.session.get(Module, module_id)
-    if module is None or module.kind != "practical" or module.retired_at is not None:
+    module = get_for(Module, module_id, current_user, svc.trainee_can_see_module)
+    if module.kind != "practical" or module.retired_at is not None:
         abort(404)
     enrollment = svc.active_enrollment(current_user, module.course_id)
     upcoming = select(LabSession).where(LabSession.module_id == module.id, LabSession.cancelled_at.is_(None),
@@ -647,9 +647,7 @@ def module_sessions(module_id: int):
 @bp.route("/labs/sessions/<int:session_id>/book", methods=["POST"])
 @policy("trainee")
 def book(session_id: int):
-    s = db.session.get(LabSession, session_id)
-    if s is None:
-        abort(404)
+    s = get_for(LabSession, session_id, current_user, svc.trainee_can_see_session)
     try:
         b = booking_svc.book(current_user, session_id)
         db.session.commit()
@@ -718,9 +716,7 @@ def booking_ics(booking_id: int):
 def checkin(session_id: int):
     from lms.labs import checkin as ci
 
-    s = db.session.get(LabSession, session_id)
-    if s is None:
-        abort(404)
+    s = get_for(LabSession, session_id, current_user, svc.trainee_can_see_session)
     token = request.values.get("t", "")
     result = None
     if request.method == "POST":
