@@ -359,6 +359,13 @@ def active_enrollment(user, course_id: int):
     ).scalars().first()
 
 
+def can_see_programme(programme, user) -> bool:
+    """Admins see every programme; an instructor those they run a cohort of."""
+    if _is_admin(user):
+        return True
+    return db.session.execute(cohorts_query(user).where(Cohort.programme_id == programme.id).limit(1)).first() is not None
+
+
 def trainee_can_see_module(module, user) -> bool:
     """A trainee sees a practical's sessions once they study its course (enrolled,
     active or completed); another institution's course is not found (ASVS V8.2.2)."""

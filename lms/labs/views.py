@@ -214,8 +214,10 @@ def cohorts():
     stmt = svc.cohorts_query(current_user).options(*overview.cohort_load_options())
     programme = None
     if request.args.get("programme_id", type=int):
-        programme = db.session.get(Programme, request.args.get("programme_id", type=int))
-        stmt = stmt.where(Cohort.programme_id == (programme.id if programme is not None else -1))
+        # Named in the heading: only a programme the user runs a cohort of (ASVS V8.2.2).
+        programme = get_for(Programme, request.args.get("programme_id", type=int), current_user,
+                            svc.can_see_programme)
+        stmt = stmt.where(Cohort.programme_id == programme.id)
     largs = list_args(request.args, COHORT_LIST)
     stmt = search(stmt.join(Programme, Programme.id == Cohort.programme_id), largs.q, Cohort.label, Programme.name_ko)
     page = paginate(db.session, stmt, COHORT_LIST, largs)

@@ -122,14 +122,32 @@ def _targets(app, b):
     return out
 
 
-@pytest.mark.filterwarnings("ignore")
-def test_a_users_get_404_for_every_id_of_b(app, client, monkeypatch):
+@pytest.fixture
+def worlds(app, monkeypatch):
     monkeypatch.setattr("lms.certificates.pdf.render_certificate", lambda cert, *a, **k: b"%PDF-1.4 test")
     a = build_world("A")
     grow(a, trainees=2, sessions=2, logs=1)
     b = _b_world()
-    a_users = {"trainee": a.me, "instructor": a.instructor, "meister": a.meister_user}
+    # Names no page of A may print: B's trainees (the worlds share the factories' names).
+    b.secrets = []
+    for k, (user, _e) in enumerate(b.trainees):
+        user.name = f"비기관훈련생{k:02d}"
+        b.secrets += [user.name, user.email]
     db.session.commit()
+    return a, b
+
+
+def _get(client, user, url):
+    with client.session_transaction() as sess:
+        sess.clear()
+    login(client, user)
+    return client.get(url)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_users_get_404_for_every_id_of_b(app, client, worlds):
+    a, b = worlds
+    a_users = {"trainee": a.me, "instructor": a.instructor, "meister": a.meister_user}
     targets = _targets(app, b)
     assert len(targets) > 40
     leaks = []
@@ -147,3 +165,44 @@ def test_a_users_get_404_for_every_id_of_b(app, client, monkeypatch):
                 leaks.append(f"{method} {url} [{endpoint}] as A's {role}: {resp.status_code} "
                              f"{resp.headers.get('Location', '')}")
     assert not leaks, f"{len(leaks)} calls with B's ids did not answer 404:\n" + "\n".join(leaks)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_b_ids_in_the_query_string_are_not_found_either(client, worlds):
+    """Ids taken from the query string go through the same check as those of the path."""
+    a, b = worlds
+    urls = [f"/labs/cohorts?programme_id={b.programme.id}",
+            f"/labs/signoffs/{a.me_enrollment.id}/{a.practical.id}?session_id={b.past_session.id}"]
+    for url in urls:
+        assert _get(client, a.instructor, url).status_code == 404, url
+    assert _get(client, a.instructor, f"/labs/cohorts?programme_id={a.programme.id}").status_code == 200
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_no_page_of_a_shows_b_trainees(app, client, worlds):
+    """Every GET page and export A's users may open, with A's ids (and with B's
+    institution and course as analytics filters), names none of B's trainees."""
+    from flask import url_for
+
+    from tests.security.test_access_matrix import admits, world_args
+
+    a, b = worlds
+    a_users = {"trainee": a.me, "instructor": a.instructor, "meister": a.meister_user}
+    shown, walked = [], 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        url = url_for(rule.endpoint, **world_args(a, rule.endpoint, set(rule.arguments)))
+        if rule.endpoint.startswith("analytics.instructor"):
+            url += f"?institution={b.institution.id}&course={b.course.id}"
+        for role, user in a_users.items():
+            if not admits(expected_policy(app, rule.endpoint), role):
+                continue
+            walked += 1
+            body = _get(client, user, url).get_data()
+            text = body.decode("utf-8", "replace")
+            hits = [s for s in b.secrets if s in text]
+            if hits:
+                shown.append(f"{url} as A's {role}: {hits}")
+    assert walked > 30
+    assert not shown, "pages of A that show B's trainees:\n" + "\n".join(shown)
