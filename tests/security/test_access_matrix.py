@@ -2,7 +2,9 @@
 
 ASVS 5.0 V8.2.1 (function-level access: a user reaches only the functions their role
 allows), V8.2.2 (data-specific access), V8.3.1 (authorisation enforced on the server
-for every request), V3.5.1 (anti-CSRF on every state-changing request); PIPA
+for every request), V3.5.1 (anti-CSRF on every state-changing request), V3.4 and
+V14.3.2 (every answer of the walk, real pages with real data included, carries the
+security headers, and ``Cache-Control: no-store`` where it shows personal data); PIPA
 safety-measures standard Art. 5 (access rights to personal data by role).
 
 The walk calls every rule of ``app.url_map`` with every method it accepts, as a visitor
@@ -29,6 +31,7 @@ from lms.extensions import db
 from tests.conftest import login
 from tests.core.test_query_counts import _args, _users
 from tests.scale import build_world, grow
+from tests.security.test_headers import check_headers
 
 _TABLE = {
     (PUBLIC,): """catalog.index catalog.course health.healthz accounts.login accounts.logout accounts.register
@@ -63,6 +66,13 @@ _TABLE = {
         analytics.target""",
 }
 REVIEWED: dict[str, tuple[str, ...]] = {ep: roles for roles, names in _TABLE.items() for ep in names.split()}
+
+# Public pages that show a person's data or take a secret: never stored by a cache either
+# (ASVS V14.3.2), like every page a signed-in user sees.
+PERSONAL_PUBLIC = {"certificates.verify", "certificates.verify_code", "certificates.verify_pdf",
+                   "accounts.reset_password", "accounts.accept_invitation", "accounts.confirm_email",
+                   "accounts.login", "accounts.register", "accounts.forgot_password", "meisters.confirm",
+                   "meisters.public_report"}
 
 OK, LOGIN = "ok", "login"
 # (endpoint, method) -> {role or "*": allowed statuses}: answers that differ from the policy's default.
@@ -207,6 +217,14 @@ def test_every_endpoint_answers_every_role_as_its_policy_says(app, client, monke
             if not _meets(resp, want, method):
                 wrong.append(f"{method} {url} [{endpoint}] as {role or 'anonymous'}: {resp.status_code} "
                              f"{resp.headers.get('Location', '')} (want {want})")
+            where = f"{method} {url} [{endpoint}] as {role or 'anonymous'} -> {resp.status_code}"
+            try:
+                check_headers(resp, where)
+            except AssertionError as exc:
+                wrong.append(f"security headers: {exc}")
+            if (role is not None or endpoint in PERSONAL_PUBLIC) and "no-store" not in resp.headers.get(
+                    "Cache-Control", ""):
+                wrong.append(f"{where}: no Cache-Control: no-store on a page with personal data")
     assert not wrong, f"{len(wrong)} of {walked} calls answered otherwise:\n" + "\n".join(wrong)
 
 
