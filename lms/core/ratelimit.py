@@ -60,7 +60,7 @@ def _certificate_number() -> str | None:
 # addresses (ASVS 5.0 V2.4.1, V6.3.1); lms/certificates/verify.py limits each address.
 PERSONAL_DATA_DOWNLOADS = (
     "labs.roster_export", "labs.attendance_export", "certificates.cohort_download", "certificates.download",
-    "analytics.export", "analytics.instructor_export", "analytics.report",
+    "analytics.export", "analytics.instructor_export", "analytics.report", "meisters.report",
 )
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
     RouteLimit("download", "60/hour", PERSONAL_DATA_DOWNLOADS, _user_key, ("GET",)),
