@@ -206,3 +206,25 @@ def test_no_page_of_a_shows_b_trainees(app, client, worlds):
                 shown.append(f"{url} as A's {role}: {hits}")
     assert walked > 30
     assert not shown, "pages of A that show B's trainees:\n" + "\n".join(shown)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_b_roster_upload_token_imports_nothing_for_a(client, worlds):
+    """The roster preview's token (a job id kept between upload and confirmation) is bound
+    to its cohort and uploader: A's instructor confirming with B's token imports nothing,
+    and B's upload stays for B (ASVS V8.2.2)."""
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.labs import roster
+
+    a, b = worlds
+    data = "이름,이메일,생년월일,휴대전화\n비밀신입,b.newcomer@example.kr,1990-01-01,\n".encode()
+    token = roster.store_upload(b.cohort, b.instructor, data, "b.csv")
+    for cohort_id in (a.cohort.id, b.cohort.id):
+        resp = _get(client, a.instructor, "/instructor")  # signed in as A's instructor
+        resp = client.post(f"/labs/cohorts/{cohort_id}/roster/confirm", data={"token": token})
+        assert resp.status_code in (302, 404) and f"/labs/cohorts/{b.cohort.id}" not in resp.headers.get("Location", "")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)
+                             .where(User.email == "b.newcomer@example.kr")) == 0
+    assert roster.load_upload(b.cohort, b.instructor, token)[0] == data
