@@ -228,3 +228,37 @@ def test_b_roster_upload_token_imports_nothing_for_a(client, worlds):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)
                              .where(User.email == "b.newcomer@example.kr")) == 0
     assert roster.load_upload(b.cohort, b.instructor, token)[0] == data
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_one_b_id_among_a_ids_is_not_found(app, client, worlds):
+    """A URL with several ids (an enrollment and an attempt, a visit and a photo, an
+    enrollment and a module) is checked for each: A's own ids with one of B's slipped
+    in answer 404, so no lookup trusts its parent's check."""
+    from flask import url_for
+
+    from tests.security.test_access_matrix import world_args
+
+    a, b = worlds
+    a_users = {"trainee": a.me, "instructor": a.instructor, "meister": a.meister_user}
+    leaks, walked = [], 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        ids = [x for x in rule.arguments if x not in NOT_IDS]
+        if len(ids) < 2 or rule.endpoint in BEARER or rule.endpoint in SHARED:
+            continue
+        allowed = expected_policy(app, rule.endpoint)
+        roles = [r for r in TENANT_ROLES if r in allowed or AUTHENTICATED in allowed]
+        own = world_args(a, rule.endpoint, set(rule.arguments))
+        for name in ids:
+            url = url_for(rule.endpoint, **{**own, name: B_IDS[name](b, rule.endpoint)})
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                for role in roles:
+                    walked += 1
+                    with client.session_transaction() as sess:
+                        sess.clear()
+                    login(client, a_users[role])
+                    resp = client.open(url, method=method, data={})
+                    if resp.status_code != 404:
+                        leaks.append(f"{method} {url} [{rule.endpoint}, B's {name}] as A's {role}: {resp.status_code}")
+    assert walked >= 8
+    assert not leaks, "\n".join(leaks)
