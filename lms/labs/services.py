@@ -368,8 +368,14 @@ def can_see_programme(programme, user) -> bool:
 
 def trainee_can_see_module(module, user) -> bool:
     """A trainee sees a practical's sessions once they study its course (enrolled,
-    active or completed); another institution's course is not found (ASVS V8.2.2)."""
-    return active_enrollment(user, module.course_id) is not None
+    active or completed) or hold a booking on one of them (their booking list links
+    here); another institution's course is not found (ASVS V8.2.2)."""
+    from lms.labs.models import Booking
+
+    if active_enrollment(user, module.course_id) is not None:
+        return True
+    return db.session.execute(select(Booking.id).join(LabSession, LabSession.id == Booking.session_id).where(
+        LabSession.module_id == module.id, Booking.user_id == user.id).limit(1)).first() is not None
 
 
 def trainee_can_see_session(session, user) -> bool:
@@ -377,7 +383,7 @@ def trainee_can_see_session(session, user) -> bool:
     they hold a booking on; any other is not found."""
     from lms.labs.models import Booking
 
-    if trainee_can_see_module(session.module, user):
+    if active_enrollment(user, session.module.course_id) is not None:
         return True
     return db.session.execute(select(Booking.id).where(Booking.session_id == session.id,
                                                        Booking.user_id == user.id).limit(1)).first() is not None

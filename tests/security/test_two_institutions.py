@@ -262,3 +262,14 @@ def test_one_b_id_among_a_ids_is_not_found(app, client, worlds):
                         leaks.append(f"{method} {url} [{rule.endpoint}, B's {name}] as A's {role}: {resp.status_code}")
     assert walked >= 8
     assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_trainee_keeps_the_sessions_of_a_booking_after_withdrawing(client, worlds):
+    """The visibility rule lets a trainee back to what their own bookings link to, and no further."""
+    a, b = worlds
+    a.me_enrollment.status = "withdrawn"
+    db.session.commit()
+    assert _get(client, a.me, f"/labs/modules/{a.practical.id}/sessions").status_code == 200
+    assert _get(client, a.me, f"/labs/checkin/{a.past_session.id}").status_code == 200
+    assert _get(client, a.me, f"/labs/modules/{b.practical.id}/sessions").status_code == 404
