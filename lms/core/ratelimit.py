@@ -63,7 +63,8 @@ PERSONAL_DATA_DOWNLOADS = (
     "analytics.export", "analytics.instructor_export", "analytics.report", "meisters.report",
 )
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
-    RouteLimit("download", "60/hour", PERSONAL_DATA_DOWNLOADS, _user_key, ("GET",)),
+    # GET and POST: a download may sit behind a form (an export reason) and still counts.
+    RouteLimit("download", "60/hour", PERSONAL_DATA_DOWNLOADS, _user_key, ("GET", "POST")),
     RouteLimit("verify-number", "10/hour", ("certificates.verify",), _certificate_number, ("POST",)),
     # Sign-ups mail someone (a confirmation or an already-registered notice): per address.
     RouteLimit("register", "10/hour", ("accounts.register",), client_ip, ("POST",)),

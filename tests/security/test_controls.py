@@ -20,18 +20,20 @@ def test_every_download_of_personal_data_is_rate_limited(app):
     later, is in the per-account budget that
     tests/accounts/test_throttle.py::test_personal_data_downloads_are_rate_limited_per_account
     exercises (60 an hour, then 429)."""
-    limited = {ep for rl in ROUTE_LIMITS if "GET" in rl.methods for ep in rl.endpoints}
-    assert set(PERSONAL_DATA_DOWNLOADS) <= limited
+    limited = {(ep, m) for rl in ROUTE_LIMITS for ep in rl.endpoints for m in rl.methods}
+    assert {(ep, "GET") for ep in PERSONAL_DATA_DOWNLOADS} <= limited
     missing = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or "GET" not in rule.methods or not DOWNLOAD.search(rule.rule):
+        if rule.endpoint == "static" or not DOWNLOAD.search(rule.rule):
             continue
         if PUBLIC in getattr(app.view_functions[rule.endpoint], "__policy__", ()):
             continue  # public files carry no one's personal data (the verify pages are limited per address)
-        if rule.endpoint not in limited:
-            missing.append(f"{rule.endpoint} {rule.rule}")
+        for method in sorted(rule.methods & {"GET", "POST"}):  # a download behind a form (a reason) counts too
+            if (rule.endpoint, method) not in limited:
+                missing.append(f"{method} {rule.endpoint} {rule.rule}")
     assert not missing, "downloads without a rate limit (add them to PERSONAL_DATA_DOWNLOADS): " + ", ".join(missing)
-    assert {"labs.roster_export", "certificates.cohort_download", "analytics.export", "meisters.report"} <= limited
+    assert {(ep, "GET") for ep in ("labs.roster_export", "certificates.cohort_download", "analytics.export",
+                                   "meisters.report")} <= limited
 
 
 def test_security_md_names_real_tests():
