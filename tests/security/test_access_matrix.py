@@ -182,11 +182,23 @@ def _calls(app, w):
     return sorted(out, key=lambda c: (order.get(c[1], 1), c[0]))
 
 
-# Endpoints whose allowed POST would end the walk's session or the world's objects: still
-# walked for the roles the policy refuses (403 / login); the allowed role is tested in its package.
-_DESTRUCTIVE = {"accounts.logout", "admin.user_active", "admin.user_role", "learning.withdraw",
-                "labs.session_cancel", "meisters.admin_meister_deactivate", "meisters.admin_placement_cancel",
-                "accounts.second_factor_disable"}
+# Endpoints whose allowed POST ends a session or an object other calls use: walked last,
+# in this order (the trainee's own withdrawal before the admin deactivates that trainee).
+_DESTRUCTIVE = ("learning.withdraw", "accounts.second_factor_disable", "labs.session_cancel",
+                "meisters.admin_placement_cancel", "meisters.admin_meister_deactivate", "admin.user_role",
+                "accounts.logout", "admin.user_active")
+
+
+def _jobs(app, calls):
+    """(endpoint, method, url, role) in walking order: everything else, then _DESTRUCTIVE."""
+    first, last = [], []
+    for endpoint, method, url in calls:
+        for role in (None,) + ROLES:
+            late = (role is not None and method != "GET" and endpoint in _DESTRUCTIVE
+                    and expectation(app, endpoint, method, role) == OK)
+            (last if late else first).append((endpoint, method, url, role))
+    last.sort(key=lambda j: _DESTRUCTIVE.index(j[0]))
+    return first + last
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -199,32 +211,29 @@ def test_every_endpoint_answers_every_role_as_its_policy_says(app, client, monke
     calls = _calls(app, w)
     assert len({c[0] for c in calls}) > 100
     wrong, walked = [], 0
-    for endpoint, method, url in calls:
-        for role in (None,) + ROLES:
-            want = expectation(app, endpoint, method, role)
-            if role is not None and want == OK and method != "GET" and endpoint in _DESTRUCTIVE:
-                continue
-            with client.session_transaction() as sess:
-                sess.clear()
-            if role is not None:
-                login(client, users[role])
-            walked += 1
-            try:
-                resp = client.open(url, method=method, data={})
-            except Exception as exc:  # noqa: BLE001 - a crash is a wrong answer like any other
-                wrong.append(f"{method} {url} [{endpoint}] as {role or 'anonymous'}: raised {exc!r}")
-                continue
-            if not _meets(resp, want, method):
-                wrong.append(f"{method} {url} [{endpoint}] as {role or 'anonymous'}: {resp.status_code} "
-                             f"{resp.headers.get('Location', '')} (want {want})")
-            where = f"{method} {url} [{endpoint}] as {role or 'anonymous'} -> {resp.status_code}"
-            try:
-                check_headers(resp, where)
-            except AssertionError as exc:
-                wrong.append(f"security headers: {exc}")
-            if (role is not None or endpoint in PERSONAL_PUBLIC) and "no-store" not in resp.headers.get(
-                    "Cache-Control", ""):
-                wrong.append(f"{where}: no Cache-Control: no-store on a page with personal data")
+    for endpoint, method, url, role in _jobs(app, calls):
+        want = expectation(app, endpoint, method, role)
+        with client.session_transaction() as sess:
+            sess.clear()
+        if role is not None:
+            login(client, users[role])
+        walked += 1
+        try:
+            resp = client.open(url, method=method, data={})
+        except Exception as exc:  # noqa: BLE001 - a crash is a wrong answer like any other
+            wrong.append(f"{method} {url} [{endpoint}] as {role or 'anonymous'}: raised {exc!r}")
+            continue
+        if not _meets(resp, want, method):
+            wrong.append(f"{method} {url} [{endpoint}] as {role or 'anonymous'}: {resp.status_code} "
+                         f"{resp.headers.get('Location', '')} (want {want})")
+        where = f"{method} {url} [{endpoint}] as {role or 'anonymous'} -> {resp.status_code}"
+        try:
+            check_headers(resp, where)
+        except AssertionError as exc:
+            wrong.append(f"security headers: {exc}")
+        signed_in = role is not None and endpoint != "accounts.logout"  # logout's answer has no one's data
+        if (signed_in or endpoint in PERSONAL_PUBLIC) and "no-store" not in resp.headers.get("Cache-Control", ""):
+            wrong.append(f"{where}: no Cache-Control: no-store on a page with personal data")
     assert not wrong, f"{len(wrong)} of {walked} calls answered otherwise:\n" + "\n".join(wrong)
 
 
