@@ -16,15 +16,16 @@ from lms.extensions import db
 from tests.factories import make_company, make_course, make_institution, make_user  # noqa: F401
 
 
-def build_world() -> SimpleNamespace:
+def build_world(tag: str = "") -> SimpleNamespace:
     """Staff, one cohort with one course (lessons, a quiz, a practical), a lab, and a
-    trainee ("me") who studies in the cohort and holds a certificate of a second course."""
+    trainee ("me") who studies in the cohort and holds a certificate of a second course.
+    ``tag`` tells apart the unique names of a second world in the same database."""
     from lms.labs.models import Cohort, LabRoom, Programme, SmartLab
     from lms.orgs.seed import load_reference_data
 
     load_reference_data()
     inst = make_institution()
-    sponsors = [make_company(name=f"(주)규모테스트{i}") for i in range(2)]
+    sponsors = [make_company(name=f"(주)규모테스트{tag}{i}") for i in range(2)]
     programme = Programme(institution_id=inst.id, kind="contract", name_ko="규모 계약학과", contract_type="hire",
                           quota=500)
     programme.sponsors = sponsors
@@ -50,7 +51,7 @@ def build_world() -> SimpleNamespace:
                         practical=[m for m in course.modules if m.kind == "practical"][0],
                         quiz=[m for m in course.modules if m.kind == "quiz"][0],
                         lessons=[m for m in course.modules if m.kind == "lesson"],
-                        trainees=[], sessions=[], n=0, slot=0)
+                        trainees=[], sessions=[], n=0, slot=0, tag=tag)
     me = make_user("trainee", name="나훈련", birth_date=date(1995, 3, 2), company_id=sponsors[0].id)
     w.me = me
     w.me_enrollment, w.me_cert_enrollment = _add_trainee(w, me, 0)
@@ -74,7 +75,7 @@ def _add_meister(w, k: int):
     from lms.meisters import services as msvc
     from lms.meisters.placements import create_placement
 
-    profile = msvc.recruit(w.admin, email=f"meister{k}-{w.n}@example.kr", name=f"규모마이스터{k}-{w.n}",
+    profile = msvc.recruit(w.admin, email=f"meister{w.tag}{k}-{w.n}@example.kr", name=f"규모마이스터{w.tag}{k}-{w.n}",
                            former_company="현대중공업", years_experience=30, fields=["plc"],
                            root_technology_codes=[], region_codes=["48"], password="password123!")
     msvc.approve(w.admin, profile)
@@ -82,7 +83,7 @@ def _add_meister(w, k: int):
     today = to_kst(utcnow()).date()
     placement = create_placement(w.admin, meister=profile, company=w.sponsors[k % 2], purpose="tech_support",
                                  starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=60),
-                                 goals=["PLC 점검 체계"], contact_name="담당자", contact_email=f"contact{k}@example.kr")
+                                 goals=["PLC 점검 체계"], contact_name="담당자", contact_email=f"contact{w.tag}{k}@example.kr")
     db.session.flush()
     return profile, placement
 
@@ -107,7 +108,7 @@ def _add_meister_world(w) -> None:
     from lms.accounts.models import User
     from lms.orgs.models import IndustrialComplex
 
-    w.complex = IndustrialComplex(code="SCALE-1", name_ko="규모산단", region_code="48", is_smart=True)
+    w.complex = IndustrialComplex(code=f"SCALE-1{w.tag}", name_ko="규모산단", region_code="48", is_smart=True)
     db.session.add(w.complex)
     profile, w.placement = _add_meister(w, 0)
     w.meister = profile
@@ -247,7 +248,7 @@ def grow(w, trainees: int, sessions: int, logs: int) -> None:
     for k in range(logs):
         record(w.admin, "account.role_change", w.me, old="trainee", new="trainee")
         record(w.instructor, "attendance.record", w.sessions[0], changed=k)
-        db.session.add(OutboxMessage(recipient=f"out{k}-{w.n}@example.kr", subject="알림", body="본문",
+        db.session.add(OutboxMessage(recipient=f"out{w.tag}{k}-{w.n}@example.kr", subject="알림", body="본문",
                                      kind="general"))
     db.session.flush()
     w.past_session = next(s for s in w.sessions if s.ends_at < utcnow())

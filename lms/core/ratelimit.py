@@ -60,10 +60,11 @@ def _certificate_number() -> str | None:
 # addresses (ASVS 5.0 V2.4.1, V6.3.1); lms/certificates/verify.py limits each address.
 PERSONAL_DATA_DOWNLOADS = (
     "labs.roster_export", "labs.attendance_export", "certificates.cohort_download", "certificates.download",
-    "analytics.export", "analytics.instructor_export", "analytics.report",
+    "analytics.export", "analytics.instructor_export", "analytics.report", "meisters.report",
 )
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
-    RouteLimit("download", "60/hour", PERSONAL_DATA_DOWNLOADS, _user_key, ("GET",)),
+    # GET and POST: a download may sit behind a form (an export reason) and still counts.
+    RouteLimit("download", "60/hour", PERSONAL_DATA_DOWNLOADS, _user_key, ("GET", "POST")),
     RouteLimit("verify-number", "10/hour", ("certificates.verify",), _certificate_number, ("POST",)),
     # A person's download of all their own data (lms/privacy): per account, a few a day is plenty.
     RouteLimit("own-data", "10/hour", ("privacy.download_json", "privacy.download_csv"), _user_key, ("GET",)),

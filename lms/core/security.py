@@ -26,7 +26,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 # Public pages that show someone's certificate or take a token: never cached either.
 NO_STORE_PUBLIC = frozenset({"certificates.verify", "certificates.verify_code", "certificates.verify_pdf",
                              "accounts.reset_password", "accounts.accept_invitation", "accounts.confirm_email",
-                             "accounts.login", "accounts.register", "accounts.forgot_password"})
+                             "accounts.login", "accounts.register", "accounts.forgot_password",
+                             "meisters.confirm", "meisters.public_report"})
 
 
 def csp_nonce() -> str:

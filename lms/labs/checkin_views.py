@@ -17,11 +17,12 @@ from datetime import datetime
 from flask import Response, abort, redirect, render_template, request, session as cookie, url_for
 from flask_login import current_user
 
-from lms.core.authz import policy
+from lms.core.authz import get_for, policy
 from lms.core.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.labs import checkin as ci
+from lms.labs import services as svc
 from lms.labs.models import LabSession
 from lms.labs.views import _flash_error, bp, get_session_for
 
@@ -48,21 +49,18 @@ def checkin_scan(session_id: int):
     """Note the scanned code, then continue to the check-in page (through the login when
     signed out). Notes nothing for an unknown session or a code that is not valid now."""
     s = db.session.get(LabSession, session_id)
-    if s is None:
-        abort(404)
     token = request.args.get("t", "")[:64]
     now = utcnow()
-    if ci.token_valid(s, token, now):
+    if s is not None and ci.token_valid(s, token, now):
         cookie[_SCAN_KEY] = {"sid": s.id, "t": token, "at": now.isoformat()}
-    return redirect(url_for("labs.checkin", session_id=s.id, t=token), 303)
+    # The same answer for any id: the check-in page decides (404 for what the user may not see).
+    return redirect(url_for("labs.checkin", session_id=session_id, t=token), 303)
 
 
 @bp.route("/labs/checkin/<int:session_id>", methods=["GET", "POST"])
 @policy("trainee")
 def checkin(session_id: int):
-    s = db.session.get(LabSession, session_id)
-    if s is None:
-        abort(404)
+    s = get_for(LabSession, session_id, current_user, svc.trainee_can_see_session)
     token = request.values.get("t", "")[:64]
     pending = _pending_scan(s.id)
     scanned_at = pending[1] if pending and pending[0] == token else None

@@ -377,6 +377,36 @@ def active_enrollment(user, course_id: int):
     ).scalars().first()
 
 
+def can_see_programme(programme, user) -> bool:
+    """Admins see every programme; an instructor those they run a cohort of."""
+    if _is_admin(user):
+        return True
+    return db.session.execute(cohorts_query(user).where(Cohort.programme_id == programme.id).limit(1)).first() is not None
+
+
+def trainee_can_see_module(module, user) -> bool:
+    """A trainee sees a practical's sessions once they study its course (enrolled,
+    active or completed) or hold a booking on one of them (their booking list links
+    here); another institution's course is not found (ASVS V8.2.2)."""
+    from lms.labs.models import Booking
+
+    if active_enrollment(user, module.course_id) is not None:
+        return True
+    return db.session.execute(select(Booking.id).join(LabSession, LabSession.id == Booking.session_id).where(
+        LabSession.module_id == module.id, Booking.user_id == user.id).limit(1)).first() is not None
+
+
+def trainee_can_see_session(session, user) -> bool:
+    """A trainee sees (books, checks in to) a session of a course they study, or one
+    they hold a booking on; any other is not found."""
+    from lms.labs.models import Booking
+
+    if active_enrollment(user, session.module.course_id) is not None:
+        return True
+    return db.session.execute(select(Booking.id).where(Booking.session_id == session.id,
+                                                       Booking.user_id == user.id).limit(1)).first() is not None
+
+
 def cohort_enrollments(cohort: Cohort) -> list:
     """(member, enrollments) for every member of the cohort, by name. Only the
     enrollments run through this cohort: what a member does in other cohorts or

@@ -216,8 +216,10 @@ def cohorts():
     stmt = svc.cohorts_query(current_user).options(*overview.cohort_load_options())
     programme = None
     if request.args.get("programme_id", type=int):
-        programme = db.session.get(Programme, request.args.get("programme_id", type=int))
-        stmt = stmt.where(Cohort.programme_id == (programme.id if programme is not None else -1))
+        # Named in the heading: only a programme the user runs a cohort of (ASVS V8.2.2).
+        programme = get_for(Programme, request.args.get("programme_id", type=int), current_user,
+                            svc.can_see_programme)
+        stmt = stmt.where(Cohort.programme_id == programme.id)
     largs = list_args(request.args, COHORT_LIST)
     stmt = search(stmt.join(Programme, Programme.id == Cohort.programme_id), largs.q, Cohort.label, Programme.name_ko)
     page = paginate(db.session, stmt, COHORT_LIST, largs)
@@ -641,8 +643,8 @@ UPCOMING_LIST = ListSpec(sorts={"starts": LabSession.starts_at}, default_sort="s
 def module_sessions(module_id: int):
     from lms.catalog.models import Module
 
-    module = db.session.get(Module, module_id)
-    if module is None or module.kind != "practical" or module.retired_at is not None:
+    module = get_for(Module, module_id, current_user, svc.trainee_can_see_module)
+    if module.kind != "practical" or module.retired_at is not None:
         abort(404)
     enrollment = svc.active_enrollment(current_user, module.course_id)
     upcoming = select(LabSession).where(LabSession.module_id == module.id, LabSession.cancelled_at.is_(None),
@@ -661,9 +663,7 @@ def module_sessions(module_id: int):
 @bp.route("/labs/sessions/<int:session_id>/book", methods=["POST"])
 @policy("trainee")
 def book(session_id: int):
-    s = db.session.get(LabSession, session_id)
-    if s is None:
-        abort(404)
+    s = get_for(LabSession, session_id, current_user, svc.trainee_can_see_session)
     back = url_for("labs.module_sessions", module_id=s.module_id)
     if (s.booked_count < s.capacity and booking_svc.booking_is_final(s) and s.starts_at > utcnow()
             and not confirm.confirmed()):
