@@ -74,6 +74,9 @@ def _check_production(app: Flask) -> None:
         raise RuntimeError("LMS_ENV=production: refusing to start: " + "; ".join(problems)
                            + ". See deploy/README.md.")
     app.config.update(production_settings(app.config))
+    if not app.config["SESSION_COOKIE_SECURE"]:
+        logging.getLogger(__name__).warning(
+            "LMS_ENV=production with LMS_SESSION_COOKIE_SECURE=0: session cookies also go over plain HTTP")
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix

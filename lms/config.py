@@ -108,8 +108,13 @@ def production_settings(config) -> dict:
         "pool_recycle": 1800,
     }
     engine.update(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    secure = config.get("SESSION_COOKIE_SECURE")
+    if isinstance(secure, str):
+        secure = secure.strip().lower() not in ("", "0", "false", "no", "off")
     return {
-        "SESSION_COOKIE_SECURE": True,
+        # Only an explicit LMS_SESSION_COOKIE_SECURE=0 turns it off (a plain-HTTP load test
+        # on 127.0.0.1, bench/run_load.sh); create_app logs a warning then.
+        "SESSION_COOKIE_SECURE": secure is not False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SECURITY_HSTS": True,

@@ -104,6 +104,14 @@ def test_production_cookies_hsts_and_pool(prod_env):
         assert db.engine.pool._pre_ping
 
 
+def test_only_an_explicit_opt_out_sends_the_cookie_over_plain_http(prod_env):
+    prod_env.setattr(lms, "REPO_ROOT", REPO)
+    assert create_app().config["SESSION_COOKIE_SECURE"] is True
+    prod_env.setenv("LMS_SESSION_COOKIE_SECURE", "0")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is False and app.config["SESSION_COOKIE_NAME"] == "session"
+
+
 def test_static_urls_are_versioned_and_cached_for_a_year(client, app):
     from flask import url_for
 
