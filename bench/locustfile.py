@@ -88,9 +88,20 @@ class Base(HttpUser):
         if m:
             self.csrf = m.group(1)
 
-    def login(self, email: str, password: str) -> str:
-        """Password login; returns where it redirected to."""
+    def login(self, email: str, password: str, reuse: bool = True) -> str:
+        """Password login; returns where it redirected to. A session from an earlier run of
+        this series (LMS_LOAD_COOKIES) is reused while it is valid: a password check costs
+        a scrypt hash (deliberately slow), and the series would otherwise spend its time
+        logging the same accounts in again."""
         self.client.cookies.clear()
+        jar = COOKIES / f"lms-load-{email}.json"
+        if reuse and jar.exists():
+            for name, value in json.loads(jar.read_text()).items():
+                self.client.cookies.set(name, value)
+            resp = self.client.get("/login", name="login", allow_redirects=False)
+            if resp.status_code == 302:
+                return resp.headers.get("Location", "")
+            self.client.cookies.clear()
         resp = self.client.get("/login", name="login", headers={"X-Forwarded-For": _ip()})
         self.take_csrf(resp.text)
         resp = self.client.post("/login", name="login", allow_redirects=False,
@@ -98,6 +109,8 @@ class Base(HttpUser):
                                 data={"csrf_token": self.csrf, "email": email, "password": password})
         if resp.status_code != 302:
             raise RuntimeError(f"login of {email} answered {resp.status_code}")
+        if reuse:
+            jar.write_text(json.dumps(dict(self.client.cookies.items())))
         return resp.headers.get("Location", "")
 
 
@@ -220,7 +233,7 @@ def _ministry_login_locked(u):
         if u.client.get("/ministry", name="login", allow_redirects=False).status_code == 200:
             return
     for attempt in range(3):
-        u.login(TARGETS["ministry"], TARGETS["password"])
+        u.login(TARGETS["ministry"], TARGETS["password"], reuse=False)
         page = u.client.get("/login/second-factor", name="login")
         u.take_csrf(page.text)
         with u.client.post("/login/second-factor", name="login", allow_redirects=False, catch_response=True,
