@@ -8,7 +8,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from lms.config import DEV_SECRET, Defaults, env_overrides
+from lms.config import (DEV_SECRET, Defaults, env_overrides, is_production_env, production_problems,
+                        production_settings)
 
 PACKAGES = ("orgs", "accounts", "catalog", "learning", "labs", "certificates", "analytics", "admin", "meisters", "privacy", "demo")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    if is_production_env(app.config):
+        _check_production(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
@@ -38,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.core import security
 
     security.init_app(app, production=is_production(app))
+    from lms.core import static
+
+    static.init_app(app)
 
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 
@@ -54,8 +60,31 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def is_production(app: Flask) -> bool:
-    """Neither debug nor testing: the deployment (HSTS, Secure cookies, a real secret key)."""
+    """Neither debug nor testing (or LMS_ENV=production): the deployment (HSTS, Secure
+    cookies, a real secret key)."""
+    if is_production_env(app.config):
+        return True
     return not (app.debug or app.testing or os.environ.get("FLASK_DEBUG") == "1")
+
+
+def _check_production(app: Flask) -> None:
+    """LMS_ENV=production: refuse to start on anything but a real secret, PostgreSQL and
+    Redis, then apply the production settings (lms.config.production_settings)."""
+    problems = production_problems(app.config)
+    if os.environ.get("FLASK_DEBUG") == "1" and "FLASK_DEBUG is on" not in problems:
+        problems.append("FLASK_DEBUG is on")
+    if problems:
+        raise RuntimeError("LMS_ENV=production: refusing to start: " + "; ".join(problems)
+                           + ". See deploy/README.md.")
+    app.config.update(production_settings(app.config))
+    if not app.config["SESSION_COOKIE_SECURE"]:
+        logging.getLogger(__name__).warning(
+            "LMS_ENV=production with LMS_SESSION_COOKIE_SECURE=0: session cookies also go over plain HTTP")
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _check_secret(app: Flask) -> None:

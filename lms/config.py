@@ -53,6 +53,74 @@ class Defaults:
     # visit-confirmation link mailed to a company's contact stays valid (seconds).
     MEISTER_MAX_CONCURRENT_PLACEMENTS = 2
     VISIT_CONFIRM_MAX_AGE = 14 * 24 * 3600
+    # Deployment (deploy/): LMS_ENV=production turns on the checks of production_problems()
+    # and the production settings below; WEB_THREADS is the gunicorn threads per worker
+    # (deploy/gunicorn.conf.py reads the same LMS_WEB_THREADS), which sizes the pool.
+    ENV = "development"
+    WEB_THREADS = 1
+    # Hops of reverse proxy in front of gunicorn whose X-Forwarded-For/-Proto are trusted
+    # (werkzeug ProxyFix); 0 = none. deploy/nginx is one hop.
+    PROXY_HOPS = 0
+
+
+# A production secret: at least this many characters (`python -c "import secrets;
+# print(secrets.token_hex(32))"` gives 64).
+MIN_SECRET_LENGTH = 32
+
+
+def is_production_env(config) -> bool:
+    return str(config.get("ENV") or "").strip().lower() == "production"
+
+
+def production_problems(config) -> list[str]:
+    """What keeps this configuration from running in production (empty when ready):
+    a real secret key, PostgreSQL, Redis, debug off."""
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if not secret or secret == DEV_SECRET:
+        problems.append("LMS_SECRET_KEY is not set")
+    elif len(secret) < MIN_SECRET_LENGTH:
+        problems.append(f"LMS_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters")
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not url:
+        problems.append("LMS_DATABASE_URL is not set (a postgresql:// URL)")
+    elif not url.startswith("postgresql"):
+        problems.append("LMS_DATABASE_URL is not a PostgreSQL URL (SQLite is for one process only)")
+    redis_url = str(config.get("REDIS_URL") or "")
+    if not redis_url:
+        problems.append("LMS_REDIS_URL is not set (rate limits and caches must be shared by every app server)")
+    elif not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        problems.append("LMS_REDIS_URL is not a redis://, rediss:// or unix:// URL")
+    if config.get("DEBUG"):
+        problems.append("FLASK_DEBUG is on")
+    return problems
+
+
+def production_settings(config) -> dict:
+    """Settings LMS_ENV=production adds: Secure/HttpOnly/SameSite cookies, HSTS, and a
+    connection pool per worker process sized to its threads, checked before each use."""
+    threads = max(1, int(config.get("WEB_THREADS") or 1))
+    engine = {
+        "pool_size": threads,      # one connection per thread that can hold a request
+        "max_overflow": 2,         # a short burst (CLI in the same process, a stuck thread)
+        "pool_timeout": 10,        # seconds to wait for a connection before an error page
+        "pool_pre_ping": True,     # a connection PostgreSQL or a proxy closed is replaced, not an error
+        "pool_recycle": 1800,
+    }
+    engine.update(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    secure = config.get("SESSION_COOKIE_SECURE")
+    if isinstance(secure, str):
+        secure = secure.strip().lower() not in ("", "0", "false", "no", "off")
+    return {
+        # Only an explicit LMS_SESSION_COOKIE_SECURE=0 turns it off (a plain-HTTP load test
+        # on 127.0.0.1, bench/run_load.sh); create_app logs a warning then.
+        "SESSION_COOKIE_SECURE": secure is not False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SECURITY_HSTS": True,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine,
+        "PREFERRED_URL_SCHEME": "https",
+    }
 
 
 def env_overrides(prefix: str = "LMS_") -> dict:
