@@ -8,6 +8,7 @@ extends this journey with them.)"""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -129,6 +130,28 @@ def test_meister_visit_confirmation_and_workplace_signoff(browser, demo_data):
         expect(phone.get_by_text("현장 평가를 기록했습니다.")).to_be_visible()
         expect(phone.locator(".badge", has_text="현재").first).to_be_visible()
         _fits(phone, "meister-08-workplace-signed")
+
+        # 4b. A short on-site class for the company's operators, attendance taken on the phone.
+        phone.goto(f"{base}/meister/placements/{placement_id}")
+        phone.get_by_role("link", name="현장 교육").click()
+        phone.get_by_role("link", name="현장 교육 등록").click()
+        now_kst = datetime.now(timezone(timedelta(hours=9)))
+        phone.get_by_label(label("교육일")).fill(now_kst.date().isoformat())
+        phone.get_by_label(label("시작 시각 (한국 시간)")).fill(now_kst.strftime("%H:%M"))
+        phone.get_by_label(label("교육 시간 (분)")).fill("60")
+        phone.get_by_label(label("교육 주제")).fill("잠금장치 사용법 현장 교육")
+        _fits(phone, "meister-08a-class-form")
+        phone.get_by_role("button", name="등록").click()
+        expect(phone.get_by_text("현장 교육을 등록했습니다.")).to_be_visible()
+        phone.get_by_role("link", name="수강 훈련생 추가").click()
+        phone.get_by_label(re.compile("한작업")).check()
+        _fits(phone, "meister-08b-class-trainees")
+        phone.get_by_role("button", name="선택한 훈련생 추가").click()
+        expect(phone.get_by_text("훈련생 1명을 추가했습니다.")).to_be_visible()
+        phone.get_by_role("button", name="모두 출석 처리").click()
+        expect(phone.get_by_text("아직 기록되지 않은 훈련생을 모두 출석으로 기록했습니다.")).to_be_visible()
+        expect(phone.get_by_label("출결", exact=True).first).to_have_value("present")
+        _fits(phone, "meister-08c-class-attendance")
 
         # 5. The trainee's completion counts it: the certificate appears.
         desk.goto(base + "/certificates")
