@@ -192,3 +192,11 @@ def test_page_signs_off_and_shows_refusals(world, client):
     db.session.flush()
     page = client.get(url).get_data(as_text=True)
     assert "진행 중인 파견에서만" in page and 'name="outcome"' not in page
+
+
+def test_the_trainee_sees_where_the_practical_was_assessed(world, client):
+    wp.sign_off(world.meister, world.placement, world.enrollment, world.practical,
+                results=judged(world.practical), outcome="passed")
+    login(client, world.trainee)
+    page = client.get(f"/learn/{world.enrollment.id}/{world.practical.slug}").get_data(as_text=True)
+    assert "현장(소속 기업)에서 평가" in page
