@@ -50,7 +50,8 @@ from werkzeug.security import generate_password_hash
 
 from lms.core.ratio import meets_percent, percent_floor
 from lms.demo import data as D
-from lms.demo.meisters import demo_complex_ids, plan_meisters, seed_meisters, workplace_practical, write_meisters
+from lms.demo.meisters import demo_complex_ids, plan_meisters, seed_meisters, write_meisters
+from lms.demo.onsite import workplace_practical
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 
