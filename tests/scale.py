@@ -114,6 +114,49 @@ def _add_meister_world(w) -> None:
     w.meister = profile
     w.meister_user = db.session.get(User, profile.user_id)
     _add_visits(w, 1)
+    _add_onsite(w)
+
+
+def _add_onsite(w) -> None:
+    """The course's practical may be signed off at the workplace; an on-site class of the
+    first placement that began an hour ago, with "me" (of the placement's company) enrolled."""
+    from lms.meisters.models import OnsiteAttendee, OnsiteClass
+
+    w.practical.data = dict(w.practical.data, workplace_assessment=True)
+    start = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    w.onsite_class = OnsiteClass(placement_id=w.placement.id, starts_at=start, ends_at=start + timedelta(hours=2),
+                                 topic="현장 안전 교육", course_id=w.course.id, created_by_id=w.meister_user.id)
+    db.session.add(w.onsite_class)
+    db.session.flush()
+    db.session.add(OnsiteAttendee(class_id=w.onsite_class.id, user_id=w.me.id, status="present", minutes=120))
+    db.session.flush()
+
+
+def _grow_onsite(w, count: int) -> None:
+    """More classes of the first placement; every trainee of its company enrolled in the
+    first one (attendance recorded), and workplace sign-offs of some of them."""
+    from sqlalchemy import select
+
+    from lms.labs.models import PracticalSignoff
+    from lms.meisters.models import OnsiteAttendee, OnsiteClass
+
+    have = set(db.session.execute(select(OnsiteAttendee.user_id)
+                                  .where(OnsiteAttendee.class_id == w.onsite_class.id)).scalars())
+    for k, (user, e) in enumerate(w.trainees):
+        if user.company_id != w.placement.company_id or user.id in have:
+            continue
+        db.session.add(OnsiteAttendee(class_id=w.onsite_class.id, user_id=user.id,
+                                      status=("present", "late", "absent")[k % 3], minutes=(120, 90, 0)[k % 3]))
+        if k % 2 and e.id not in getattr(w, "signed", set()):
+            db.session.add(PracticalSignoff(enrollment_id=e.id, module_id=w.practical.id, assessor_id=w.meister_user.id,
+                                            outcome="passed", assessed_on=date.today(), results=[], site="workplace",
+                                            placement_id=w.placement.id))
+            w.signed = getattr(w, "signed", set()) | {e.id}
+    for k in range(count):
+        start = utcnow().replace(microsecond=0) - timedelta(days=k + 1)
+        db.session.add(OnsiteClass(placement_id=w.placement.id, starts_at=start, ends_at=start + timedelta(hours=1),
+                                   topic=f"추가 교육 {w.n}-{k}", created_by_id=w.meister_user.id))
+    db.session.flush()
 
 
 def _session(w, *, past: bool):
@@ -245,6 +288,7 @@ def grow(w, trainees: int, sessions: int, logs: int) -> None:
     for k in range(max(1, trainees // 4)):
         _add_meister(w, k + 1)
     _add_visits(w, max(1, trainees // 2))
+    _grow_onsite(w, max(1, trainees // 2))
     for k in range(logs):
         record(w.admin, "account.role_change", w.me, old="trainee", new="trainee")
         record(w.instructor, "attendance.record", w.sessions[0], changed=k)

@@ -558,6 +558,10 @@ def _read_course(folder: Path, out: _Collector) -> CourseSpec | None:
                                           lines.key("questions_per_attempt", "modules", i), fpath, out)
             if draw is not None and mdata is not None:
                 mdata = dict(mdata, questions_per_attempt=draw)
+        if "workplace_assessment" in m:
+            allowed = _workplace_assessment(m, kind, where, rel, lines.key("workplace_assessment", "modules", i), out)
+            if allowed and mdata is not None:
+                mdata = dict(mdata, workplace_assessment=True)
         if mdata is None:
             continue
         modules.append(ModuleSpec(slug=Path(fname).stem, kind=kind, position=i + 1, title_ko=title_ko,
@@ -593,6 +597,21 @@ def _questions_per_attempt(m: dict, kind: str, mdata: dict | None, where: str, r
         out.err(rel, line, f"{where}'questions_per_attempt'({value})가 {_rel(fpath)}의 문항 수"
                            f"({len(mdata['questions'])})보다 많습니다.")
         return None
+    return value
+
+
+def _workplace_assessment(m: dict, kind: str, where: str, rel: str, line: int | None, out: _Collector) -> bool:
+    """``workplace_assessment`` of a practical's [[modules]] entry: true lets a smart
+    meister placed with the trainee's company sign the checklist off at the workplace
+    (lms.meisters.workplace). Reports an error (path:line) for anything but a boolean
+    on a practical module."""
+    value = m.get("workplace_assessment")
+    if kind != "practical":
+        out.err(rel, line, f"{where}'workplace_assessment'는 실습(practical-*.toml) 모듈에만 쓸 수 있습니다.")
+        return False
+    if not isinstance(value, bool):
+        out.err(rel, line, f"{where}'workplace_assessment'는 true 또는 false여야 합니다(현재: {value!r}).")
+        return False
     return value
 
 

@@ -119,11 +119,13 @@ def _kst(day: date, hour: int = 9, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=KST).astimezone(timezone.utc)
 
 
-def seed_meisters(s, write_rows) -> dict[str, int]:
-    """Write the demo meisters, placements and visits for seeder ``s`` (lms.demo.seed._Seeder,
-    after its companies and users are written) with ``write_rows(table, rows)``, the seed's
-    bulk writer. Returns and adds to ``s.counts`` the rows per table. Deterministic from
-    ``s.seed``; never more than two placements at once."""
+def plan_meisters(s) -> None:
+    """Plan the demo meisters, placements and visits for seeder ``s`` (lms.demo.seed._Seeder,
+    after its companies and staff, before its trainees): their accounts go into the
+    seeder's buffer (written with its next chunk), everything else waits in
+    ``s.meister_plan`` for :func:`write_meisters`. Trainees generated afterwards may be
+    signed off at their workplace by a meister placed there (:func:`workplace_practical`).
+    Deterministic from ``s.seed``; never more than two placements at once."""
     rng = random.Random(f"meisters-{s.seed}")
     ids = _Ids()
     today = s.today
@@ -272,20 +274,54 @@ def seed_meisters(s, write_rows) -> dict[str, int]:
               closed=True)
     placement(demo, home[min(1, len(home) - 1)], today - timedelta(days=40), today + timedelta(days=50),
               purpose="tech_support", closed=False)
+    demo_current = rows["placements"][-1]["id"]
     placement(demo, home[min(2, len(home) - 1)], today + timedelta(days=20), today + timedelta(days=110),
               purpose="aftercare", closed=False)
 
-    s.buf.pop("users", None)  # written here, before the rows that point at them
-    write_rows(db.metadata.tables["users"], users)
-    s.counts["users"] += len(users)
+    # Placements by company, for workplace sign-offs: (start, effective end, placement id, meister's user id).
+    by_company: dict[int, list[tuple]] = defaultdict(list)
+    user_of = {p["id"]: p["user_id"] for p in rows["meister_profiles"]}
+    for p in rows["placements"]:
+        end = p["closed_on"] if p["closed_on"] is not None and p["closed_on"] < p["ends_on"] else p["ends_on"]
+        by_company[p["company_id"]].append((p["starts_on"], end, p["id"], user_of[p["meister_id"]]))
+    s.meister_plan = dict(rng=rng, ids=ids, rows=rows, by_company=by_company, demo_placement=demo_current,
+                          written=False)
+
+
+def write_meisters(s, write_rows) -> dict[str, int]:
+    """Write the planned profiles, placements, goals and visits with ``write_rows(table,
+    rows)``, the seed's bulk writer, once the meisters' accounts are written. Returns and
+    adds to ``s.counts`` the rows per table."""
+    plan = s.meister_plan
+    rows = plan["rows"]
     out = {}
     for name in MEISTER_TABLES:
         if rows[name]:
             write_rows(db.metadata.tables[name], rows[name])
         out[name] = len(rows[name])
         s.counts[name] += len(rows[name])
+    plan["written"] = True
+    return out
+
+
+def seed_meisters(s, write_rows) -> dict[str, int]:
+    """The last step of the seed: on-site classes of the planned placements
+    (lms.demo.onsite), then PostgreSQL's sequences. Plans and writes the meisters first
+    when :func:`plan_meisters` was not called earlier. Returns rows per table."""
+    if getattr(s, "meister_plan", None) is None:
+        plan_meisters(s)
+        users = s.buf.pop("users", [])
+        write_rows(db.metadata.tables["users"], users)
+        s.counts["users"] += len(users)
+    plan = s.meister_plan
+    out = {} if plan["written"] else write_meisters(s, write_rows)
+    from lms.demo.onsite import seed_onsite
+
+    out.update(seed_onsite(s, write_rows))
+    out["workplace_signoffs"] = plan.get("workplace_signoffs", 0)
     if db.session.get_bind().dialect.name == "postgresql":
-        for name in ("users",) + tuple(t for t in MEISTER_TABLES if "id" in db.metadata.tables[t].c):
+        for name in ("users",) + tuple(t for t in MEISTER_TABLES + ("onsite_classes", "onsite_class_attendees")
+                                       if "id" in db.metadata.tables[t].c):
             db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # nosec B608 # table names from our own metadata, no input
                                        f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
     return out

@@ -51,7 +51,8 @@ from werkzeug.security import generate_password_hash
 from lms.certificates.pdf import LAYOUT as CERTIFICATE_LAYOUT
 from lms.core.ratio import meets_percent, percent_floor
 from lms.demo import data as D
-from lms.demo.meisters import demo_complex_ids, seed_meisters
+from lms.demo.meisters import demo_complex_ids, plan_meisters, seed_meisters, write_meisters
+from lms.demo.onsite import workplace_practical
 from lms.errors import Conflict, DomainError
 from lms.extensions import db
 
@@ -316,7 +317,9 @@ class _Seeder:
         self.make_staff()
         self.make_programmes()
         self.make_labs()
+        plan_meisters(self)  # placements first: trainees of their companies may be assessed at work
         self.flush()
+        write_meisters(self, _write_rows)
         self.log(f"reference, institutions, companies, programmes: {time.perf_counter() - started:.1f}s")
 
         self.sessions_by_key: dict[tuple, list[dict]] = defaultdict(list)
@@ -370,6 +373,7 @@ class _Seeder:
 
         courses = db.session.execute(select(Course).order_by(Course.code)).scalars().all()
         self.courses: list[_Course] = []
+        self.workplace_modules: set[int] = set()  # practicals a meister may sign off at the workplace
         for c in courses:
             mods = db.session.execute(
                 select(Module).where(Module.course_id == c.id, Module.retired_at.is_(None)).order_by(Module.position)
@@ -385,6 +389,8 @@ class _Seeder:
                 elif m.kind == "practical":
                     extra = [item.get("id") for item in data.get("checklist") or [] if item.get("id")] or ["c1"]
                     equipment = tuple(data.get("equipment") or ())
+                    if data.get("workplace_assessment") is True:
+                        self.workplace_modules.add(m.id)
                 specs.append((m.id, m.kind, float(m.hours or 0), extra, equipment))
             self.courses.append(_Course(
                 id=c.id, code=c.code, title_ko=c.title_ko, title_en=c.title_en, hours=c.hours or 0,
@@ -955,6 +961,10 @@ class _Seeder:
     def practical(self, ctx, eid, mid, hours, checklist, equipment, t, outcome, cohort, fast) -> tuple[bool, datetime | None]:
         """Book, attend and get signed off. ``outcome`` is what the enrollment's fate asks of
         this module: "complete", "stall", "withdraw" or "upcoming". Returns (passed, end time)."""
+        if mid in self.workplace_modules and outcome in ("complete", "stall"):
+            done = workplace_practical(self, ctx, eid, mid, checklist, t, passed=outcome == "complete")
+            if done is not None:  # signed off at the trainee's company by a meister placed there
+                return done
         rng = self.rng
         user, busy = ctx["user"], ctx["busy"]
         lab = ctx["lab"]
@@ -1046,7 +1056,7 @@ class _Seeder:
         self.add("practical_signoffs", dict(
             id=first_id, enrollment_id=eid, module_id=mid, session_id=s["id"], assessor_id=s["instructor_id"],
             outcome="passed" if first_outcome else "failed", results=results(first_outcome), assessed_on=day, note="",
-            created_at=created, supersedes_id=None))
+            created_at=created, supersedes_id=None, site="lab", placement_id=None))
         self.audit(s["instructor_id"], "signoff.create", "PracticalSignoff", first_id, created,
                    enrollment_id=eid, outcome="passed" if first_outcome else "failed")
         if correct:
@@ -1056,7 +1066,8 @@ class _Seeder:
             self.add("practical_signoffs", dict(
                 id=second, enrollment_id=eid, module_id=mid, session_id=s["id"], assessor_id=s["instructor_id"],
                 outcome="passed" if passed else "failed", results=results(passed), assessed_on=day,
-                note=rng.choice(D.SIGNOFF_CORRECTION_NOTES), created_at=fixed, supersedes_id=first_id))
+                note=rng.choice(D.SIGNOFF_CORRECTION_NOTES), created_at=fixed, supersedes_id=first_id, site="lab",
+                placement_id=None))
             self.audit(s["instructor_id"], "signoff.correct", "PracticalSignoff", second, fixed,
                        enrollment_id=eid, supersedes=first_id, outcome="passed" if passed else "failed")
 

@@ -34,24 +34,28 @@ def attendance_map(session: LabSession) -> dict[int, Attendance]:
         select(Attendance).where(Attendance.session_id == session.id)).scalars()}
 
 
-def record_attendance(session: LabSession, actor, entries: dict[int, tuple[str, int | None]]) -> list[Attendance]:
-    """Record attendance for booked trainees: ``entries`` maps user id to (status, minutes).
+OPENS_BEFORE = timedelta(minutes=15)  # attendance opens with check-in, 15 minutes before the start
 
-    Present counts the full session and absent/excused none, whatever minutes say;
-    late and early leave need minutes between 0 and the session's length. Everything
-    is validated first so a bad row changes nothing."""
-    from lms.labs.booking import session_roster
 
-    # Attendance is a record of what happened: it opens when the session's
-    # check-in opens (15 minutes before the start), never for a future session.
-    if utcnow() < session.starts_at - timedelta(minutes=15):
-        raise ValidationError(_("아직 시작하지 않은 세션의 출결은 기록할 수 없습니다."))
-    roster = {b.user_id: b for b in session_roster(session)}
-    total = session_minutes(session)
+def require_started(starts_at, message: str | None = None) -> None:
+    """Attendance is a record of what happened: refused until ``OPENS_BEFORE`` the start."""
+    if utcnow() < starts_at - OPENS_BEFORE:
+        raise ValidationError(message or _("아직 시작하지 않은 세션의 출결은 기록할 수 없습니다."))
+
+
+def clean_entries(entries: dict[int, tuple[str, int | None]], roster, total: int, not_listed: str,
+                  name_of) -> dict[int, tuple[str, int]]:
+    """Validate ``entries`` ({user id: (status, minutes)}) against ``roster`` (the user
+    ids listed) of a class ``total`` minutes long; ``name_of(user id)`` names a trainee
+    in an error. Returns {user id: (status, minutes)}.
+
+    Present counts the full length and absent/excused none, whatever minutes say;
+    late and early leave need minutes between 0 and ``total``. Raises ValidationError
+    (``not_listed`` for someone not on the roster) before anything is written."""
     clean: dict[int, tuple[str, int]] = {}
     for user_id, (status, minutes) in entries.items():
         if user_id not in roster:
-            raise ValidationError(_("이 세션에 예약되지 않은 훈련생입니다."))
+            raise ValidationError(not_listed)
         if status not in ATTENDANCE_STATUSES:
             raise ValidationError(_("출결 상태가 올바르지 않습니다."))
         if status == "present":
@@ -61,8 +65,24 @@ def record_attendance(session: LabSession, actor, entries: dict[int, tuple[str, 
         else:
             if minutes is None or not 0 <= minutes <= total:
                 raise ValidationError(_("%(name)s: 지각·조퇴는 참석한 시간을 0~%(total)d분으로 입력해 주세요.",
-                                        name=roster[user_id].user.name, total=total))
+                                        name=name_of(user_id), total=total))
         clean[user_id] = (status, int(minutes))
+    return clean
+
+
+def record_attendance(session: LabSession, actor, entries: dict[int, tuple[str, int | None]]) -> list[Attendance]:
+    """Record attendance for booked trainees: ``entries`` maps user id to (status, minutes).
+
+    Present counts the full session and absent/excused none, whatever minutes say;
+    late and early leave need minutes between 0 and the session's length. Everything
+    is validated first so a bad row changes nothing."""
+    from lms.labs.booking import session_roster
+
+    # Attendance opens when the session's check-in opens, never for a future session.
+    require_started(session.starts_at)
+    roster = {b.user_id: b for b in session_roster(session)}
+    clean = clean_entries(entries, roster, session_minutes(session), _("이 세션에 예약되지 않은 훈련생입니다."),
+                          lambda uid: roster[uid].user.name)
     existing = attendance_map(session)
     out = []
     changed = []

@@ -232,6 +232,11 @@ class PracticalSignoff(IdMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practical_signoffs.id"), unique=True)
+    # Where the trainee was assessed: "lab" (a smart lab, usually with ``session_id``) or
+    # "workplace" (at the trainee's company, by a meister placed there: ``placement_id``,
+    # lms.meisters.workplace). Both count toward completion in the same way.
+    site: Mapped[str] = mapped_column(sa.String(16), default="lab", server_default="lab")
+    placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placements.id"), index=True)
 
     enrollment = relationship("Enrollment")
     module = relationship("Module")

@@ -24,6 +24,7 @@ from lms.labs.models import Booking, LabSession, PracticalSignoff
 from lms.labs.services import instructor_can_manage_enrollment, refresh_completion
 
 OUTCOMES = ("passed", "failed")
+SITES = ("lab", "workplace")  # where the assessment happened (PracticalSignoff.site)
 
 
 def checklist(module) -> list[dict]:
@@ -94,6 +95,24 @@ def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, as
         raise ValidationError(_("이 과정의 실습 모듈이 아닙니다."))
     if not instructor_can_manage_enrollment(actor, enrollment):
         raise PermissionDenied(_("이 훈련생의 기수나 실습 세션을 맡은 교강사만 평가할 수 있습니다."))
+    if session is not None and session.module_id != module.id:
+        raise ValidationError(_("이 모듈의 세션이 아닙니다."))
+    return record_signoff(actor, enrollment, module, results=results, outcome=outcome, assessed_on=assessed_on,
+                          note=note, session=session, supersedes_id=supersedes_id)
+
+
+def record_signoff(actor, enrollment, module, *, results: list[dict], outcome: str, assessed_on: date | None = None,
+                   note: str = "", session: LabSession | None = None, supersedes_id: int | None = None,
+                   site: str = "lab", placement_id: int | None = None) -> PracticalSignoff:
+    """The integrity rules every sign-off keeps, wherever it happened: the whole
+    checklist judged once (nothing preset), an outcome chosen and consistent with the
+    items, a Korean date not in the future, a correction naming the sign-off it
+    supersedes; audited, and completion re-evaluated. Who may assess is decided by
+    the caller (:func:`sign_off` for labs, lms.meisters.workplace at a company)."""
+    if module.kind != "practical" or module.course_id != enrollment.course_id:
+        raise ValidationError(_("이 과정의 실습 모듈이 아닙니다."))
+    if site not in SITES:
+        raise ValidationError(_("평가 장소가 올바르지 않습니다."))
     if outcome not in OUTCOMES:
         raise ValidationError(_("판정(합격/불합격)을 골라 주세요."))
     check_no_rrn(note, *(r.get("comment") for r in (results if isinstance(results, (list, tuple)) else ())
@@ -104,9 +123,6 @@ def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, as
     assessed_on = assessed_on or today_kst()  # the Korean date, also between 00:00 and 09:00 KST
     if assessed_on > today_kst():
         raise ValidationError(_("평가일은 미래일 수 없습니다."))
-    if session is not None:
-        if session.module_id != module.id:
-            raise ValidationError(_("이 모듈의 세션이 아닙니다."))
     current = current_signoff(enrollment.id, module.id)
     if current is not None and supersedes_id != current.id:
         raise Conflict(_("그 사이 다른 평가가 기록되었습니다. 이력을 확인한 뒤 다시 평가해 주세요."))
@@ -115,7 +131,7 @@ def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, as
     so = PracticalSignoff(enrollment_id=enrollment.id, module_id=module.id, session_id=session.id if session else None,
                           assessor_id=actor.id, outcome=outcome, results=clean, assessed_on=assessed_on,
                           note=(note or "").strip(), created_at=utcnow(),
-                          supersedes_id=current.id if current else None)
+                          supersedes_id=current.id if current else None, site=site, placement_id=placement_id)
     db.session.add(so)
     try:
         with db.session.begin_nested():
@@ -125,7 +141,8 @@ def sign_off(actor, enrollment, module, *, results: list[dict], outcome: str, as
         raise Conflict(_("그 사이 다른 평가가 기록되었습니다. 이력을 확인한 뒤 다시 평가해 주세요."))
     record(actor, "signoff.correct" if current else "signoff.create", so, enrollment_id=enrollment.id,
            module_id=module.id, outcome=outcome, supersedes_id=so.supersedes_id,
-           passed_items=sum(1 for r in clean if r["passed"]), total_items=len(clean))
+           passed_items=sum(1 for r in clean if r["passed"]), total_items=len(clean), site=site,
+           placement_id=placement_id)
     db.session.flush()
     refresh_completion(enrollment)
     return so

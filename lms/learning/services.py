@@ -410,7 +410,7 @@ def completion_status(enrollment: Enrollment) -> CompletionStatus:
         missing.append(ngettext("실습 %(num)d개의 평가자 승인이 필요합니다.", "실습 %(num)d개의 평가자 승인이 필요합니다.", left))
 
     threshold = rule.get("attendance_min_percent")
-    if practicals and threshold not in (None, "", 0, False):
+    if practicals and threshold not in (None, "", 0, False) and not _assessed_at_workplace(enrollment, practicals):
         st.attendance_required = int(threshold)
         summary = _attendance(enrollment)
         st.attendance_percent = summary.percent if summary is not None else None
@@ -431,6 +431,16 @@ def completion_status(enrollment: Enrollment) -> CompletionStatus:
     st.missing = missing
     st.complete = not missing
     return st
+
+
+def _assessed_at_workplace(enrollment: Enrollment, practicals: list[Module]) -> bool:
+    """True when every practical's current sign-off was made at the trainee's workplace
+    (by a meister, lms.meisters.workplace). The attendance threshold measures the lab
+    hours of practicals assessed in a lab; a trainee whose practicals were all assessed
+    at work booked none, so the threshold does not apply to them. A lab sign-off of
+    any practical brings it back."""
+    signoffs = latest_signoffs(enrollment)
+    return all(getattr(signoffs.get(m.id), "site", None) == "workplace" for m in practicals)
 
 
 def refresh_completion(enrollment: Enrollment) -> CompletionStatus:

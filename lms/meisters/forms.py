@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (DateField, DecimalField, EmailField, IntegerField, PasswordField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+                     SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -73,3 +73,12 @@ class CloseForm(FlaskForm):
     closed_on = DateField(_l("종료일"), validators=[_REQ])
     level_at_end_code = SelectField(_l("종료 시 스마트공장 수준"), coerce=str, choices=[], validate_choice=False)
     closing_summary = TextAreaField(_l("요약"), validators=[_REQ, Length(max=4000), no_rrn])
+
+
+class OnsiteClassForm(FlaskForm):
+    day = DateField(_l("교육일"), validators=[_REQ])
+    start = TimeField(_l("시작 시각 (한국 시간)"), validators=[_REQ])
+    minutes = IntegerField(_l("교육 시간 (분)"), validators=[_REQ, NumberRange(min=30, max=480)],
+                           description=_l("30분에서 480분까지"))
+    topic = StringField(_l("교육 주제"), validators=[_REQ, Length(max=200), no_rrn])
+    course_id = SelectField(_l("관련 과정 (선택)"), coerce=str, choices=[], validate_choice=False)

@@ -174,3 +174,46 @@ class VisitPhoto(IdMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     visit: Mapped[Visit] = relationship(back_populates="photos")
+
+
+class OnsiteClass(IdMixin, db.Model):
+    """A short class the meister runs at the placement's company for its operators
+    (현장 교육): a start and an end instant (typed in Korean time), a topic and
+    optionally the course it prepares for. Its attendees are the company's trainees."""
+
+    __tablename__ = "onsite_classes"
+
+    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placements.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    topic: Mapped[str] = mapped_column(sa.String(200))
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    placement: Mapped[Placement] = relationship()
+    course = relationship("Course")
+
+    @property
+    def minutes(self) -> int:
+        return int(round((self.ends_at - self.starts_at).total_seconds() / 60))
+
+
+class OnsiteAttendee(IdMixin, db.Model):
+    """A trainee enrolled in an on-site class, with their attendance once recorded
+    (``status`` None until then; the lab statuses and minute rules of lms.labs.attendance)."""
+
+    __tablename__ = "onsite_class_attendees"
+
+    class_id: Mapped[int] = mapped_column(sa.ForeignKey("onsite_classes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str | None] = mapped_column(sa.String(16))
+    minutes: Mapped[int] = mapped_column(default=0)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    onsite_class: Mapped[OnsiteClass] = relationship()
+    user = relationship("User", foreign_keys=[user_id])
+
+    __table_args__ = (sa.UniqueConstraint("class_id", "user_id"),)

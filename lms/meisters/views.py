@@ -18,6 +18,7 @@ from lms.core.timeutil import today_kst
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.meisters import admin_views as _admin_views  # noqa: F401  (admin routes on the same blueprint)
+from lms.meisters import onsite_views as _onsite_views  # noqa: F401  (on-site classes, workplace sign-off)
 from lms.meisters import placements as pl
 from lms.meisters import services as svc
 from lms.meisters.blueprint import bp

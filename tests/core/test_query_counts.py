@@ -111,6 +111,8 @@ def _args(w, endpoint: str, arguments: set[str]) -> dict:
             out[name] = w.placement.id
         elif name == "visit_id":
             out[name] = w.visit.id
+        elif name == "class_id":
+            out[name] = w.onsite_class.id
         elif name == "photo_id":
             out[name] = w.photo.id
         elif name == "table":
