@@ -25,29 +25,27 @@ def _fmt(v, percent=False):
     return f"{v:,.0f}"
 
 
-def hbar(items: list[tuple[str, object]], *, percent: bool = False, max_items: int = 20) -> Markup:
-    """Horizontal bars: one (label, value) per row; long labels are cut."""
-    items = items[:max_items]
+def hbar(items: list[tuple[str, object]], *, percent: bool = False) -> Markup:
+    """Horizontal bars, one (label, value) per row of the table under the chart: every
+    row, in the table's order, with its whole label.
+
+    Drawn in HTML, not SVG: an SVG drawing scales its text with its width, so a
+    label readable at 1280 px became 8-10 px on a 360 px phone; here labels and
+    values are page text (at least 12 px at any width) and only the bars scale.
+    Bar widths go through ``data-style`` (applied by static/js/app.js; the CSP
+    forbids style attributes)."""
     if not items:
         return Markup("")
     values = [_num(v) for _, v in items]
     top = max([v for v in values if v is not None] or [1]) or 1
-    # A narrow drawing: it is scaled to the column, and on a 360-px phone the
-    # text must still be readable (about 8 px), on a wide screen not huge.
-    row_h, label_w, width = 24, 140, 420
-    height = row_h * len(items) + 8
-    parts = [f'<svg class="chart-svg chart-hbar" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">']
-    for i, ((label, raw), v) in enumerate(zip(items, values)):
-        y = 4 + i * row_h
-        short = label if len(label) <= 9 else label[:8] + "…"
-        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="chart-label">{escape(short)}</text>')
-        bar_w = 0 if v is None else max((width - label_w - 56) * v / top, 1)
-        if v is not None:
-            parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w:.1f}" height="{row_h - 8}" rx="3" fill="{PALETTE[0]}"/>')
-        parts.append(f'<text x="{label_w + bar_w + 6:.1f}" y="{y + 17}" class="chart-value">{escape(_fmt(raw, percent))}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))  # nosec B704 # every text in the SVG went through escape(); the rest are numbers
+    parts = ['<div class="hbars" aria-hidden="true">']
+    for (label, raw), v in zip(items, values):
+        width = 0.0 if v is None or v <= 0 else max(100.0 * v / top, 0.5)
+        parts.append(f'<div class="hbar-row"><span class="hbar-label">{escape(label)}</span>'
+                     f'<span class="hbar-track"><span class="hbar-fill" data-style="width: {width:.1f}%"></span></span>'
+                     f'<span class="hbar-value">{escape(_fmt(raw, percent))}</span></div>')
+    parts.append("</div>")
+    return Markup("".join(parts))  # nosec B704 # labels and values went through escape(); widths are numbers
 
 
 def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 240) -> Markup:

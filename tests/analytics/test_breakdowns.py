@@ -278,7 +278,8 @@ def test_exports_contain_the_new_tables(firms, ministry_client):
     resp = ministry_client.get("/ministry/export/all.xlsx?to=2026-06")
     assert resp.status_code == 200
     wb = load_workbook(io.BytesIO(resp.data))
-    text = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None)
+    text = "\n".join(wb.sheetnames + [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                                       if c.value is not None])
     for title in ("참여기업 산업단지별", "우선지원 기업 구분별", "우선지원 기업·스마트산단 훈련생의 수료증 취득",
                   "스마트 마이스터 현장 지원 요약", "마이스터 파견 목적별", "마이스터 지원 산업단지별"):
         assert title in text, title
