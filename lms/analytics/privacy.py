@@ -12,7 +12,9 @@ The rule (also shown on the page, in every export and in the report):
 2. **Every published count of people is rounded to a multiple of 5** (nearest,
    half up: 5-7 -> 5, 8-12 -> 10, ...), and a count below 5 (0 included) shows
    ``<5``. This covers the cards, every table cell, every funnel stage, every month
-   of the cumulative series and the working counts behind rates.
+   of the cumulative series and the working counts behind rates. The meister
+   tables publish every number the same way (meisters, firms, placements, visits,
+   visit hours, trainees): a placement or a visit belongs to one meister and one firm.
 3. **Derived figures come from the rounded counts only**: a rate is the rounded
    numerator over the rounded denominator (hidden as ``<5`` when either is below
    5); progress, pace, projected date and needed pace are computed again from the
