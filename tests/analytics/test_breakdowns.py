@@ -77,6 +77,9 @@ def visit(placement, day, minutes=60, confirmed=False):
 
 
 def onsite_signoff(enrollment, module, assessor, outcome="passed", supersedes=None, session_id=None):
+    """A sign-off at the workplace as lms.analytics.meister_queries.onsite_signoff_clause
+    recognises it today (no lab session, a meister assessing). When the workplace
+    sign-off records its place, set that column here as well."""
     from lms.labs.models import PracticalSignoff
 
     s = PracticalSignoff(enrollment_id=enrollment.id, module_id=module.id, session_id=session_id,
@@ -170,6 +173,10 @@ def test_region_filter_narrows_the_new_breakdowns(firms):
     assert rows(data, "meister_by_region").keys() == {"26"}
     over = rows(data, "meister_overview")
     assert over["placements"]["value"] == 1 and over["onsite"]["value"] == 0
+    # A course filter keeps the placements at the firms of that course's trainees (Seoul: P1, P4).
+    data = raw(Filters(course_id=firms.world.course_y.id))
+    assert rows(data, "meister_by_region").keys() == {"11"}
+    assert rows(data, "meister_overview")["placements"]["value"] == 2
 
 
 def test_reach_of_priority_firms_and_smart_complexes_against_all(firms):
