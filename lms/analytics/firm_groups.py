@@ -30,13 +30,30 @@ PRIORITY_KEYS = {1: "working_hours", 2: "root", 3: "both", 0: "neither", -1: "no
 PRIORITY_ORDER = ("working_hours", "root", "both", "neither", "no_firm")
 
 
-def complex_groups(complex_ids: pd.Series, complexes: pd.DataFrame) -> pd.Series:
-    """Row key per complex id: ``c<id>`` for a smart complex, ``other`` for any other
-    complex, ``none`` for no (or an unknown) complex."""
-    smart = _lookup(complex_ids.astype(np.int64), complexes, "complex_id", "is_smart", -1).astype(int).to_numpy()
+OTHER, NONE = -2, -1  # complex group codes besides a smart complex's own id
+
+
+def complex_codes(complex_ids: pd.Series, complexes: pd.DataFrame) -> np.ndarray:
+    """Group code per complex id, as integers (no string per row): the id itself for
+    a smart complex, ``OTHER`` for any other complex, ``NONE`` for no (or an unknown) complex."""
     ids = complex_ids.to_numpy().astype(np.int64)
-    out = np.where(smart == 1, np.char.add("c", ids.astype(str)), np.where(smart == 0, "other", "none"))
-    return pd.Series(out.astype(object), index=complex_ids.index)
+    if complexes.empty:
+        return np.full(len(ids), NONE, dtype=np.int64)
+    smart = _lookup(pd.Series(ids), complexes, "complex_id", "is_smart", -1).astype(int).to_numpy()
+    return np.where(smart == 1, ids, np.where(smart == 0, OTHER, NONE))
+
+
+def group_key(code: int) -> str:
+    """Row key of a group code: ``c<id>``, ``other`` or ``none``."""
+    return f"c{int(code)}" if code >= 0 else "other" if code == OTHER else "none"
+
+
+def complex_groups(complex_ids: pd.Series, complexes: pd.DataFrame) -> pd.Series:
+    """Row key per complex id (``c<id>`` / ``other`` / ``none``), for small frames."""
+    codes = complex_codes(complex_ids, complexes)
+    uniq, inv = np.unique(codes, return_inverse=True)
+    keys = np.array([group_key(c) for c in uniq], dtype=object)
+    return pd.Series(keys[inv] if len(codes) else np.array([], dtype=object), index=complex_ids.index)
 
 
 def complex_label_order(keys: pd.Series, complexes: pd.DataFrame, labels: dict) -> tuple[pd.Series, np.ndarray]:
@@ -50,8 +67,9 @@ def complex_label_order(keys: pd.Series, complexes: pd.DataFrame, labels: dict) 
 def by_complex(base: Base, e: pd.DataFrame, t: float, valid_enr, certified, labels: dict) -> pd.DataFrame:
     from lms.analytics.engine import _people_by
 
-    e = e.assign(complex_group=complex_groups(e["complex_id"], base.dims["complexes"]).to_numpy())
+    e = e.assign(complex_group=complex_codes(e["complex_id"], base.dims["complexes"]))
     g = _people_by(e, "complex_group", t, valid_enr, certified)
+    g["complex_group"] = [group_key(c) for c in g["complex_group"]]
     g["label"], rank = complex_label_order(g["complex_group"].astype(str), base.dims["complexes"], labels)
     g = g.assign(_rank=rank).sort_values(["_rank", "enrolled", "label"], ascending=[True, False, True], kind="stable")
     cols = ["label", "enrolled", "completed", "certified", "completion_rate"]
@@ -61,9 +79,9 @@ def by_complex(base: Base, e: pd.DataFrame, t: float, valid_enr, certified, labe
 def by_priority(base: Base, e: pd.DataFrame, t: float, valid_enr, certified, labels: dict) -> pd.DataFrame:
     from lms.analytics.engine import _people_by
 
-    keys = pd.Series(e["priority"].astype(int).map(PRIORITY_KEYS).fillna("no_firm").to_numpy(), index=e.index)
-    g = _people_by(e.assign(priority_group=keys.to_numpy()), "priority_group", t, valid_enr, certified)
-    g["key"] = g["priority_group"].astype(str)
+    g = _people_by(e.assign(priority_group=e["priority"].to_numpy().astype(np.int64)), "priority_group", t,
+                   valid_enr, certified)
+    g["key"] = [PRIORITY_KEYS.get(int(c), "no_firm") for c in g["priority_group"]]
     # The four groups always show (an empty one as 0); "no firm" only when it has people.
     g = pd.DataFrame({"key": list(PRIORITY_ORDER[:4])}).merge(g, on="key", how="outer")
     for c in ("enrolled", "completed", "certified"):
@@ -87,13 +105,14 @@ def priority_reach(base: Base, e: pd.DataFrame, t: float, labels: dict) -> pd.Da
     reached a certificate)."""
     users = e["user_id"].to_numpy()
     got = reached(base, e, t)
-    smart = complex_groups(e["complex_id"], base.dims["complexes"]).str.startswith("c").to_numpy()
+    # Distinct people per row: one sort of the ids (np.unique), not a hash per row.
+    smart = complex_codes(e["complex_id"], base.dims["complexes"]) >= 0
     rows = (("priority", (e["priority"] > 0).to_numpy()), ("smart_complex", smart),
             ("all", np.ones(len(e), dtype=bool)))
     out = []
     for key, mask in rows:
-        people = int(pd.unique(users[mask]).size)
-        certified = int(pd.unique(users[mask & got]).size)
+        people = int(np.unique(users[mask]).size)
+        certified = int(np.unique(users[mask & got]).size)
         out.append({"key": key, "label": labels["reach"][key], "people": people, "certified": certified,
                     "reach_rate": certified / people if people else np.nan, "vs_all": None})
     return pd.DataFrame(out)

@@ -29,12 +29,16 @@ def _rows(stmt, cols: list[str]) -> pd.DataFrame:
 
 
 def days(values: pd.Series) -> np.ndarray:
-    """Dates (date objects on PostgreSQL, ISO text on SQLite, None) -> days since 1970 (NaN for none)."""
+    """Dates (date objects on PostgreSQL, ISO text on SQLite, None) -> days since 1970 (NaN for none).
+
+    numpy parses ISO dates itself (``pd.to_datetime`` guessed a format per call and
+    cost more than the query)."""
     if not len(values):
         return np.empty(0, dtype=np.float64)
-    d = pd.to_datetime(pd.Series(values).astype(object).where(pd.notna(values), None), errors="coerce")
-    out = (d.to_numpy(dtype="datetime64[D]") - EPOCH_DAY).astype("timedelta64[D]").astype(np.float64)
-    out[pd.isna(d).to_numpy()] = np.nan
+    text = ["NaT" if v is None or v != v else str(v)[:10] for v in values]
+    d = np.array(text, dtype="datetime64[D]")
+    out = (d - EPOCH_DAY).astype(np.float64)
+    out[np.isnat(d)] = np.nan
     return out
 
 
