@@ -84,14 +84,37 @@ def _window(base: Base, f: Filters, e: pd.DataFrame, t: float, enrollment_filter
     return p, v, day_t, day_0
 
 
+def _distinct_per_group(codes: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
+    """Distinct ``ids`` per group code (0..n-1): one sort of the (group, id) pairs."""
+    if not len(codes):
+        return np.zeros(n, dtype=np.int64)
+    span = np.int64(ids.max() + 1) if ids.max() >= 0 else np.int64(1)
+    pairs = np.unique(codes.astype(np.int64) * span + ids.astype(np.int64))
+    return np.bincount((pairs // span).astype(np.int64), minlength=n)
+
+
 def _activity(p: pd.DataFrame, v: pd.DataFrame, key: str) -> pd.DataFrame:
-    g = p.groupby(key, sort=False).agg(meisters=("meister_id", "nunique"), companies=("company_id", "nunique"),
-                                       placements=("placement_id", "size"))
-    w = v.groupby(key, sort=False).agg(visits=("visits", "sum"), confirmed=("confirmed", "sum"),
-                                       minutes=("minutes", "sum"))
-    g = g.join(w, how="left").fillna({"visits": 0, "confirmed": 0, "minutes": 0})
-    g["hours"] = np.floor(g["minutes"].astype(float) / 60.0 + 0.5).astype(np.int64)
-    return g.drop(columns="minutes").reset_index().rename(columns={key: "key"})
+    """Meisters, firms, placements, visits, confirmed visits and hours per ``key``
+    (numpy counts over the group codes: pandas' named aggregations cost more than
+    the data here)."""
+    codes, uniques = pd.factorize(p[key].to_numpy(), sort=False)
+    n = len(uniques)
+    vcodes = pd.Index(uniques).get_indexer(v[key].to_numpy()) if len(v) else np.empty(0, dtype=np.int64)
+    ok = vcodes >= 0
+    vcodes = vcodes[ok]
+
+    def vsum(col):
+        return np.bincount(vcodes, weights=v[col].to_numpy(dtype=float)[ok], minlength=n)
+
+    return pd.DataFrame({
+        "key": np.asarray(uniques, dtype=object),
+        "meisters": _distinct_per_group(codes, p["meister_id"].to_numpy().astype(np.int64), n),
+        "companies": _distinct_per_group(codes, p["company_id"].to_numpy().astype(np.int64), n),
+        "placements": np.bincount(codes, minlength=n).astype(np.int64),
+        "visits": vsum("visits").astype(np.int64),
+        "confirmed": vsum("confirmed").astype(np.int64),
+        "hours": np.floor(vsum("minutes") / 60.0 + 0.5).astype(np.int64),
+    })
 
 
 def _onsite(base: Base, e: pd.DataFrame, t: float) -> pd.DataFrame:
