@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lms.analytics import queries
+from lms.analytics import meister_queries, queries
 
 UNKNOWN = "?"
 
@@ -26,6 +26,7 @@ class Base:
     certs: pd.DataFrame
     labs: pd.DataFrame
     dims: dict
+    meisters: dict = field(default_factory=dict)  # placements, visits, onsite (lms.analytics.meister_queries)
     load_seconds: float = 0.0
     prep_seconds: float = 0.0
     loaded_at: float = field(default_factory=time.time)
@@ -131,7 +132,8 @@ def load_base() -> Base:
     # Longest first, so the parallel threads finish together.
     loaders = {"theory": queries.load_theory, "enr": queries.load_enrollments, "labs": queries.load_labs,
                "certs": queries.load_certificates, "practicals": queries.load_practicals,
-               "users": queries.load_trainees, "needs": queries.load_module_needs, "dims": queries.load_dimensions}
+               "users": queries.load_trainees, "needs": queries.load_module_needs, "dims": queries.load_dimensions,
+               "meisters": meister_queries.load_meisters}
     frames = _run_loaders(loaders)
     enr, users, certs, theory = frames["enr"], frames["users"], frames["certs"], frames["theory"]
     practicals, needs, labs, dims = frames["practicals"], frames["needs"], frames["labs"], frames["dims"]
@@ -173,6 +175,9 @@ def load_base() -> Base:
     sponsor = enr["sponsor_id"].where(enr["sponsor_id"] >= 0, employer)
     enr["tech_code"] = pd.Categorical(_lookup(sponsor, companies, "company_id", "tech_code", None).fillna(UNKNOWN))
     enr["size_code"] = pd.Categorical(_lookup(sponsor, companies, "company_id", "size_code", None).fillna(UNKNOWN))
+    # Complex and priority group of the sponsor firm (same rule; -1 = no firm / no complex).
+    enr["complex_id"] = _lookup(sponsor, companies, "company_id", "complex_id", -1).astype("int32")
+    enr["priority"] = _lookup(sponsor, companies, "company_id", "priority", -1).astype("int8")
 
     # Theory passed: every active lesson and quiz completed; a completed
     # enrollment has passed theory by definition (completion requires it).
@@ -202,5 +207,5 @@ def load_base() -> Base:
     else:
         enr["cert_at"] = np.nan
     t2 = time.perf_counter()
-    return Base(enr=enr, users=users, certs=certs, labs=labs, dims=dims,
+    return Base(enr=enr, users=users, certs=certs, labs=labs, dims=dims, meisters=frames["meisters"],
                 load_seconds=t1 - t0, prep_seconds=t2 - t1)

@@ -142,8 +142,10 @@ def _watched():
     from lms.certificates.models import Certificate
     from lms.labs.models import Attendance, Booking, PracticalSignoff
     from lms.learning.models import Enrollment
+    from lms.meisters.models import Placement, Visit
+    from lms.orgs.models import Company, IndustrialComplex
 
-    return (Certificate, Enrollment, Attendance, Booking, PracticalSignoff)
+    return (Certificate, Enrollment, Attendance, Booking, PracticalSignoff, Placement, Visit, Company, IndustrialComplex)
 
 
 @event.listens_for(Session, "after_flush")

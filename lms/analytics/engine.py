@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from lms.analytics.base import UNKNOWN, Base, _lookup, load_base  # noqa: F401  (load_base: public entry point)
+from lms.analytics import firm_groups, meister_figures
 from lms.analytics.filters import Filters
 from lms.analytics.specs import HEATMAP_MONTHS
 
@@ -297,6 +298,8 @@ def breakdowns(base: Base, e: pd.DataFrame, t: float, labels: dict) -> dict[str,
     title = _names(dims, "courses", "course_id", "course_title", g, "course_id", "")
     g["label"] = code + " " + title
     out["by_course"] = g.sort_values("enrolled", ascending=False)[["course_id"] + cols].rename(columns={"course_id": "key"})
+    out["by_complex"] = firm_groups.by_complex(base, e, t, valid_enr, certified, labels)
+    out["by_priority"] = firm_groups.by_priority(base, e, t, valid_enr, certified, labels)
     for k, v in out.items():
         v["key"] = v["key"].astype(str)
         out[k] = v.reset_index(drop=True)
@@ -449,6 +452,9 @@ def compute(base: Base, f: Filters, target: dict, labels: dict, now: datetime | 
     tables["funnel"] = funnel(base, e, t, head["registered"], labels)
     tables.update(cohorts(base, e, t))
     tables["labs"] = labs(base, f, t)
+    tables["priority_reach"] = firm_groups.priority_reach(base, e, t, labels)
+    if f.cohort_ids is None:  # the programme's meister support: not part of an instructor's cohorts
+        tables.update(meister_figures.meister_tables(base, f, e, t, labels, _enrollment_filtered(f)))
     return {"headline": head, "tables": tables}
 
 

@@ -12,7 +12,9 @@ The rule (also shown on the page, in every export and in the report):
 2. **Every published count of people is rounded to a multiple of 5** (nearest,
    half up: 5-7 -> 5, 8-12 -> 10, ...), and a count below 5 (0 included) shows
    ``<5``. This covers the cards, every table cell, every funnel stage, every month
-   of the cumulative series and the working counts behind rates.
+   of the cumulative series and the working counts behind rates. The meister
+   tables publish every number the same way (meisters, firms, placements, visits,
+   visit hours, trainees): a placement or a visit belongs to one meister and one firm.
 3. **Derived figures come from the rounded counts only**: a rate is the rounded
    numerator over the rounded denominator (hidden as ``<5`` when either is below
    5); progress, pace, projected date and needed pace are computed again from the
@@ -115,6 +117,8 @@ def suppress_frame(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
                 else:
                     vals[i] = float(num[i] / den[i])
             out[col.key] = vals
+        elif col.kind == "cmp":
+            out[col.key] = compare_column(df, col, rounded=True)
         elif col.kind == "value" and col.basis:
             basis = pd.to_numeric(df[col.basis], errors="coerce").to_numpy(dtype=float) if col.basis in df.columns \
                 else np.zeros(len(df))
@@ -135,7 +139,45 @@ def suppress_frame(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 def visible_frame(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """The visible columns without rounding (instructors, who may see people)."""
-    return pd.DataFrame({c.key: (df[c.key] if c.key in df.columns else None) for c in spec.columns}).reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    return pd.DataFrame({c.key: (compare_column(df, c, rounded=False) if c.kind == "cmp"
+                                 else df[c.key] if c.key in df.columns else None) for c in spec.columns})
+
+
+def compare_column(df: pd.DataFrame, col, *, rounded: bool) -> pd.Series:
+    """Each row's ``num/den`` against the row keyed ``all``, compared exactly
+    (cross-multiplied integers): 높음 / 같음 / 낮음. For the ministry (``rounded``)
+    the comparison uses the published counts (rule 3) and says ``<5`` when any of
+    the four is below 5; the ``all`` row itself is left blank."""
+    from fractions import Fraction
+
+    from lms.analytics.specs import compare_labels
+
+    out = pd.Series([None] * len(df), dtype=object)
+    if "key" not in df.columns or col.num not in df.columns or col.den not in df.columns:
+        return out
+    keys = df["key"].astype(str).to_numpy()
+    num = _rounded(df[col.num]) if rounded else pd.to_numeric(df[col.num], errors="coerce").to_numpy(dtype=float)
+    den = _rounded(df[col.den]) if rounded else pd.to_numeric(df[col.den], errors="coerce").to_numpy(dtype=float)
+    ref = np.flatnonzero(keys == "all")
+    if not len(ref):
+        return out
+    r = int(ref[0])
+    words = compare_labels()
+    for i in range(len(df)):
+        if i == r:
+            continue
+        parts = (num[i], den[i], num[r], den[r])
+        if any(np.isnan(x) for x in parts):
+            continue
+        if rounded and any(x < THRESHOLD for x in parts):
+            out[i] = SUPPRESSED
+            continue
+        if den[i] <= 0 or den[r] <= 0:
+            continue
+        a, b = Fraction(int(num[i]), int(den[i])), Fraction(int(num[r]), int(den[r]))
+        out[i] = words["higher"] if a > b else words["lower"] if a < b else words["equal"]
+    return out
 
 
 def suppress_headline(head: dict) -> dict:

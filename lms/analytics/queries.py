@@ -415,7 +415,8 @@ def load_dimensions() -> dict[str, pd.DataFrame]:
     """Small lookup tables (names, regions, classes), all read in one go."""
     from lms.catalog.models import Course
     from lms.labs.models import Cohort, Programme, SmartLab
-    from lms.orgs.models import Company, CompanySize, Institution, Region, RootTechnology
+    from lms.orgs.models import Company, CompanySize, IndustrialComplex, Institution, Region, RootTechnology
+    from lms.orgs.models import SmartFactoryLevel
 
     def q(stmt, cols):
         cur = _dbapi().cursor()
@@ -431,8 +432,18 @@ def load_dimensions() -> dict[str, pd.DataFrame]:
                         ["programme_id", "kind", "institution_id", "programme_name"]),
         "institutions": q(sa.select(Institution.id, Institution.name_ko, Institution.region_code),
                           ["institution_id", "institution_name", "region_code"]),
-        "companies": q(sa.select(Company.id, Company.region_code, Company.size_code, Company.root_technology_code),
-                       ["company_id", "region_code", "size_code", "tech_code"]),
+        # priority: 0 neither, 1 working-hours reduction only, 2 root industry only, 3 both
+        "companies": q(sa.select(Company.id, Company.region_code, Company.size_code, Company.root_technology_code,
+                                 _n(Company.industrial_complex_id),
+                                 sa.case((sa.and_(Company.cuts_working_hours, Company.is_root_industry), 3),
+                                         (Company.cuts_working_hours, 1), (Company.is_root_industry, 2), else_=0)),
+                       ["company_id", "region_code", "size_code", "tech_code", "complex_id", "priority"]),
+        "complexes": q(sa.select(IndustrialComplex.id, IndustrialComplex.name_ko, IndustrialComplex.region_code,
+                                 sa.case((IndustrialComplex.is_smart, 1), else_=0),
+                                 _n(IndustrialComplex.smart_since_year), _n(IndustrialComplex.smart_by_year)),
+                       ["complex_id", "complex_name", "region_code", "is_smart", "since_year", "by_year"]),
+        "levels": q(sa.select(SmartFactoryLevel.code, SmartFactoryLevel.name_ko, SmartFactoryLevel.position),
+                    ["level_code", "level_name", "position"]),
         "courses": q(sa.select(Course.id, Course.code, Course.title_ko), ["course_id", "course_code", "course_title"]),
         "cohorts": q(sa.select(Cohort.id, Cohort.programme_id, Cohort.label), ["cohort_id", "programme_id", "cohort_label"]),
         "regions": q(sa.select(Region.code, Region.name_ko), ["region_code", "region_name"]),

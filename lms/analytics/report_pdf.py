@@ -39,7 +39,12 @@ FONT = "NanumGothic"
 FONT_BOLD = "NanumGothic-Bold"
 _REPO = Path(__file__).resolve().parents[2]
 REPORT_TABLES = ("funnel", "by_region", "by_kind", "by_institution", "by_tech", "by_size", "by_course",
+                 "by_complex", "by_priority", "priority_reach", "meister_overview", "meister_by_purpose",
+                 "meister_by_region", "meister_by_complex", "meister_levels",
                  "cohort_intake", "cohort_contract", "labs")
+# The value each table's bar chart draws (tables not listed get no chart).
+CHART_VALUES = {"funnel": "people", "priority_reach": "reach_rate", "meister_by_purpose": "placements",
+                "meister_by_region": "placements", "meister_by_complex": "placements", "meister_levels": "companies"}
 # Rows printed per table: cohort tables keep the most recent (their rows are in
 # chronological order), the others the first rows (largest first); a note names
 # what was left out (the XLSX export has every row).
@@ -189,9 +194,10 @@ def _cumulative_charts(table: dict, national: bool) -> list:
 def _bar_chart(table: dict, value_col: str, limit: int = 12) -> Drawing | None:
     idx = {c: i for i, c in enumerate(table["columns"])}
     items = [(str(r[idx["label"]])[:16], r[idx[value_col]]) for r in table["rows"][:limit]]
-    numeric = [(l, v) for l, v in items if isinstance(v, (int, float))]
-    if not numeric:
+    if not any(isinstance(v, (int, float)) for _l, v in items):
         return None
+    # A suppressed row ("<5") keeps its place with no bar, so every row has its line.
+    numeric = [(l, v if isinstance(v, (int, float)) else 0) for l, v in items]
     h = 12 + 14 * len(numeric)
     d = Drawing(170 * mm, h + 26)  # room under the bars for the value axis labels
     bc = HorizontalBarChart()
@@ -334,16 +340,15 @@ def build_story(month: str, data: dict, *, closed_at: datetime | None = None) ->
         table = data["tables"].get(key)
         if table is None:
             continue
+        if key == "meister_overview":
+            story.append(P(_("스마트 마이스터 현장 지원"), st["h2"]))
         block = [P(str(TABLES[key].title), st["h2"])]
-        if key.startswith("by_"):
-            chart = _bar_chart(table, "enrolled")
-            if chart:
-                block.append(chart)
-        elif key == "funnel":
-            chart = _bar_chart(table, "people")
-            if chart:
-                block.append(chart)
         rows, note = _rows_printed(key, table)
+        value = "enrolled" if key.startswith("by_") else CHART_VALUES.get(key)
+        if value:  # every printed row has its bar
+            chart = _bar_chart(table, value, limit=len(rows))
+            if chart:
+                block.append(chart)
         if key in RECENT_FIRST:
             months = _("입과 후 %(k)d개월까지 싣습니다(대시보드는 12개월).", k=HEATMAP_PRINTED_MONTHS)
             note = f"{note} {months}" if note else months

@@ -17,7 +17,7 @@ HEATMAP_MONTHS = 12
 class Col:
     key: str
     label: object
-    kind: str  # label | count | rate | value
+    kind: str  # label | count | rate | value | cmp (num/den against the "all" row, exactly)
     num: str | None = None  # rate: numerator column
     den: str | None = None  # rate: denominator column
     basis: str | None = None  # value: the people column it is built from (suppressed with it)
@@ -39,6 +39,19 @@ def _breakdown(key, title, first):
         Col("certified", _l("유효 수료증 보유"), "count"),
         Col("completion_rate", _l("수료율"), "rate", num="completed", den="enrolled"),
     ))
+
+
+def _meister(key, title, first, onsite=True):
+    cols = [Col("label", first, "label"),
+            Col("meisters", _l("활동 마이스터"), "count"),
+            Col("companies", _l("지원 기업"), "count"),
+            Col("placements", _l("파견 건수"), "count"),
+            Col("visits", _l("현장 방문"), "count"),
+            Col("confirmed", _l("기업 확인 방문"), "count"),
+            Col("hours", _l("방문 시간(시간)"), "count")]
+    if onsite:
+        cols.append(Col("onsite", _l("현장 평가 훈련생"), "count"))
+    return TableSpec(key, title, tuple(cols), complementary=False)
 
 
 def _heatmap(key, title, first):
@@ -68,6 +81,27 @@ TABLES: dict[str, TableSpec] = {t.key: t for t in (
     ), complementary=False),  # stages are nested, not parts of a total
     _heatmap("cohort_intake", _l("입과 월별 코호트: 기간 내 인증 비율"), _l("입과 월")),
     _heatmap("cohort_contract", _l("계약학과 기수별 코호트: 기간 내 인증 비율"), _l("기수")),
+    _breakdown("by_complex", _l("참여기업 산업단지별 (스마트산단 우선)"), _l("산업단지")),
+    _breakdown("by_priority", _l("우선지원 기업 구분별"), _l("기업 구분")),
+    TableSpec("priority_reach", _l("우선지원 기업·스마트산단 훈련생의 수료증 취득"), (
+        Col("label", _l("훈련생 구분"), "label"),
+        Col("people", _l("수강 인원"), "count"),
+        Col("certified", _l("수료증 취득 인원"), "count"),
+        Col("reach_rate", _l("취득률"), "rate", num="certified", den="people"),
+        Col("vs_all", _l("전체 대비"), "cmp", num="certified", den="people"),
+    ), complementary=False),  # the rows overlap (a firm can be both)
+    TableSpec("meister_overview", _l("스마트 마이스터 현장 지원 요약"), (
+        Col("label", _l("항목"), "label"),
+        Col("value", _l("값"), "count"),
+    ), complementary=False),
+    _meister("meister_by_purpose", _l("마이스터 파견 목적별"), _l("파견 목적"), onsite=False),
+    _meister("meister_by_region", _l("마이스터 지원 지역(시·도)별"), _l("시·도")),
+    _meister("meister_by_complex", _l("마이스터 지원 산업단지별"), _l("산업단지")),
+    TableSpec("meister_levels", _l("지원 기업 스마트공장 수준 변화 (시작 → 종료)"), (
+        Col("label", _l("시작 → 종료 수준"), "label"),
+        Col("companies", _l("기업 수"), "count"),
+        Col("placements", _l("종료된 파견"), "count"),
+    )),
     TableSpec("labs", _l("스마트랩 운영"), (
         Col("label", _l("스마트랩"), "label"),
         Col("sessions", _l("실습 회차"), "value"),
@@ -90,12 +124,35 @@ def kind_labels() -> dict:
     return {k: str(v) for k, v in PROGRAMME_KIND_LABELS.items()}
 
 
+def purpose_labels() -> dict:
+    from lms.meisters.labels import PURPOSE_LABELS
+
+    return {k: str(v) for k, v in PURPOSE_LABELS.items()}
+
+
+def compare_labels() -> dict:
+    return {"higher": str(_l("높음")), "equal": str(_l("같음")), "lower": str(_l("낮음"))}
+
+
 def engine_labels() -> dict:
     """Translated labels the engine writes into tables (computed per request locale)."""
     return {
         "unknown": str(_l("미상")),
         "no_institution": str(_l("기관 없음(온라인 자율)")),
         "kinds": kind_labels(),
+        "other_complex": str(_l("그 밖의 산업단지")),
+        "no_complex": str(_l("산업단지 밖·미상")),
+        "priority": {"working_hours": str(_l("근로시간 단축 기업")), "root": str(_l("뿌리산업 기업")),
+                     "both": str(_l("근로시간 단축·뿌리산업 모두")), "neither": str(_l("해당 없음")),
+                     "no_firm": str(_l("소속 기업 없음"))},
+        "reach": {"priority": str(_l("우선지원 기업(근로시간 단축·뿌리산업) 훈련생")),
+                  "smart_complex": str(_l("스마트산단 기업 훈련생")), "all": str(_l("전체 훈련생"))},
+        "purposes": purpose_labels(),
+        "meister": {"meisters": str(_l("활동 마이스터(기간 중 파견)")), "placed_now": str(_l("기준일 현재 파견 중인 마이스터")),
+                    "companies": str(_l("지원 기업")), "placements": str(_l("파견 건수")),
+                    "visits": str(_l("현장 방문 횟수")), "confirmed": str(_l("기업이 확인한 방문")),
+                    "hours": str(_l("방문 시간(시간)")), "onsite": str(_l("현장에서 평가받은 훈련생")),
+                    "improved": str(_l("수준이 오른 기업(종료된 파견)"))},
         "funnel": [str(_l("가입")), str(_l("수강 신청")), str(_l("이론 이수")), str(_l("실습 평가 통과")),
                    str(_l("수료증 발급")), str(_l("유효 수료증 보유"))],
     }

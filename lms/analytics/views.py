@@ -25,7 +25,7 @@ bp = Blueprint("analytics", __name__)
 nav.register("analytics.dashboard", _l("통계"), roles=("ministry", "admin"), order=70)
 nav.register("analytics.instructor", _l("담당 기수 통계"), roles=("instructor",), order=72)
 
-BREAKDOWNS = ("by_region", "by_kind", "by_institution", "by_tech", "by_size", "by_course")
+BREAKDOWNS = ("by_region", "by_kind", "by_institution", "by_tech", "by_size", "by_course", "by_complex", "by_priority")
 
 
 def _filter_form(filters: Filters) -> FilterForm:

@@ -30,6 +30,10 @@ from lms.extensions import db
 
 DEMO_MEISTER_EMAIL = "meister@demo.kr"
 TRAINEES_PER_MEISTER = 300
+# At least this many (besides meister@demo.kr) in a small demo: the ministry's meister
+# tables publish counts rounded to 5 (<5 below), so with one meister at 300 trainees
+# every cell of them read "<5". From 1,500 trainees on the ratio above decides.
+MIN_MEISTERS = 5
 FORMER_EMPLOYERS = ("자동차 완성차 대기업", "조선 대기업", "철강 대기업", "전자 대기업", "반도체 대기업",
                     "화학 대기업", "중공업 대기업", "디스플레이 대기업", "기계 대기업", "정유 대기업")
 FIELDS = (("plc", 5), ("mes_pop", 5), ("robot", 3), ("data", 3), ("safety", 2), ("quality", 4))
@@ -240,7 +244,8 @@ def plan_meisters(s) -> None:
 
     count = max(1, round(s.n / TRAINEES_PER_MEISTER))
     years = sorted(y for y in range(2019, today.year + 1))
-    for i in range(count):
+
+    def recruit(i: int) -> None:
         since = date(rng.choice(years), rng.randint(1, 12), rng.randint(1, 28))
         if since > today - timedelta(days=20):
             since = today - timedelta(days=rng.randint(20, 200))
@@ -263,6 +268,9 @@ def plan_meisters(s) -> None:
         if status != "recruited":
             career(prof, regions, since + timedelta(days=14))
 
+    for i in range(count):
+        recruit(i)
+
     # meister@demo.kr in 창원 (경남): one placement under way with visits to confirm, one closed, one ahead.
     demo_user = s.user_row(email=DEMO_MEISTER_EMAIL, name="박마이스터", role="meister", created=_kst(date(2024, 2, 1), 10),
                            phone="010-2345-6789", last_active=s.now - timedelta(hours=3))
@@ -277,6 +285,13 @@ def plan_meisters(s) -> None:
     demo_current = rows["placements"][-1]["id"]
     placement(demo, home[min(2, len(home) - 1)], today + timedelta(days=20), today + timedelta(days=110),
               purpose="aftercare", closed=False)
+
+    # The small-demo floor (MIN_MEISTERS) draws from its own stream after the demo
+    # account, so the meisters above (and meister@demo.kr's placements) are the same
+    # rows with or without it.
+    rng = random.Random(f"meisters-floor-{s.seed}")
+    for i in range(count, MIN_MEISTERS):
+        recruit(i)
 
     # Placements by company, for workplace sign-offs: (start, effective end, placement id, meister's user id).
     by_company: dict[int, list[tuple]] = defaultdict(list)

@@ -35,7 +35,7 @@ def test_demo_meisters(client, courses):
 
     report = seed_demo(600, seed=11)
     users = {u.email: u for u in db.session.execute(select(User).where(User.role == "meister")).scalars()}
-    assert len(users) == 2 + 1  # 600 trainees / 300, plus meister@demo.kr
+    assert len(users) == 5 + 1  # 600 trainees / 300 = 2, raised to the small-demo floor of 5, plus meister@demo.kr
     demo = users["meister@demo.kr"]
     assert demo.check_password("demo1234!")
     profile = db.session.execute(select(MeisterProfile).where(MeisterProfile.user_id == demo.id)).scalar_one()
