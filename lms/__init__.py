@@ -10,7 +10,7 @@ from flask import Flask
 
 from lms.config import DEV_SECRET, Defaults, env_overrides
 
-PACKAGES = ("orgs", "accounts", "catalog", "learning", "labs", "certificates", "analytics", "admin", "meisters", "demo")
+PACKAGES = ("orgs", "accounts", "catalog", "learning", "labs", "certificates", "analytics", "admin", "meisters", "demo", "api")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -58,6 +58,10 @@ def register_error_handlers(app: Flask) -> None:
 
     def make_handler(code: int):
         def handler(error):
+            if request.path.startswith("/api/"):
+                from lms.core.problems import problem
+
+                return problem(code)
             if _wants_json():
                 return jsonify(error=code), code
             return render_template(f"errors/{code}.html", error=error), code
