@@ -25,7 +25,7 @@ class Problem(ma.Schema):
 
 
 class ListQuery(Strict):
-    cursor = f.String(validate=v.Length(max=200), metadata={"description": "next_cursor of the previous page"})
+    cursor = f.String(validate=[v.Length(min=1, max=200), v.Regexp(r"^[A-Za-z0-9_-]+$")], metadata={"description": "next_cursor of the previous page"})
     limit = f.Integer(validate=v.Range(1, MAX_LIMIT), load_default=50)
 
 
@@ -62,21 +62,15 @@ class EnrollmentPage(ma.Schema):
 # ------------------------------------------------------------------ certificates
 
 class VerifyItem(Strict):
-    """A verification code (the QR link's), or a number with the holder's birth date or name,
-    exactly what the public /verify page asks for."""
+    """A verification code (the QR link's), or a certificate number with the holder's birth
+    date or name, exactly what the public /verify page asks for. A code, when given, is what
+    is checked; a number whose holder is not given or does not match reads ``not_found``,
+    like an unknown number."""
 
     code = f.String(validate=v.Length(min=1, max=64))
     number = f.String(validate=v.Length(min=1, max=32))
     birth_date = f.Date()
     name = f.String(validate=v.Length(min=1, max=64))
-
-    @ma.validates_schema
-    def _one_way(self, data, **_kw):
-        if "code" in data:
-            if {"number", "birth_date", "name"} & set(data):
-                raise ma.ValidationError("code, or number with birth_date or name: not both")
-        elif "number" not in data or not ({"birth_date", "name"} & set(data)):
-            raise ma.ValidationError("give code, or number with birth_date or name")
 
 
 class VerifyBulk(Strict):
@@ -93,7 +87,7 @@ class Verification(ma.Schema):
     institution = f.String(allow_none=True, required=True)
     period_start = f.String(allow_none=True, required=True)
     period_end = f.String(allow_none=True, required=True)
-    hours = f.Raw(allow_none=True, required=True, metadata={"type": ["number", "string", "null"]})
+    hours = f.Raw(allow_none=True, required=True, metadata={"type": ["number", "string"]})
     issued_on = f.Date(allow_none=True, required=True)
     expires_on = f.Date(allow_none=True, required=True, metadata={"description": "Last valid Korean day"})
     revoked_on = f.Date(allow_none=True, required=True)
@@ -113,8 +107,8 @@ class VerifyBulkResult(ma.Schema):
 # ------------------------------------------------------------------ roster
 
 class RosterRow(Strict):
-    name = f.String(required=True, validate=v.Length(max=200))
-    email = f.String(required=True, validate=v.Length(max=320))
+    name = f.String(required=True, validate=v.Length(min=1, max=200))
+    email = f.String(required=True, validate=v.Length(min=3, max=320))
     birth_date = f.String(validate=v.Length(max=32), metadata={"description": "1990-03-15 and the other forms the upload takes"})
     phone = f.String(validate=v.Length(max=64))
     sponsor = f.String(validate=v.Length(max=200), metadata={"description": "Sponsor company (소속회사/후원기업)"})
