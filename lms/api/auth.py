@@ -94,6 +94,11 @@ def api_policy(scope: str, *roles: str):
                 _audit(token, 403)
                 return problem(403, kind="insufficient-scope",
                                detail=_("이 토큰에는 '%(scope)s' 권한 범위가 없습니다.", scope=scope))
+            if request.method in ("POST", "PUT", "PATCH"):
+                refused = _body_refused()
+                if refused is not None:
+                    _audit(token, refused.status_code)
+                    return refused
             g.api_token = token
             g._login_user = user  # current_user is the token's owner for the services this view calls
             try:
@@ -117,6 +122,15 @@ def api_policy(scope: str, *roles: str):
         return wrapped
 
     return decorator
+
+
+def _body_refused():
+    """A problem response when a write's body is not a JSON document, else None."""
+    if request.mimetype != "application/json":
+        return problem(415, kind="unsupported-media-type")
+    if request.get_json(silent=True) is None:
+        return problem(400, kind="bad-request", detail=_("본문이 올바른 JSON 문서가 아닙니다."))
+    return None
 
 
 def current_token():

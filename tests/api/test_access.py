@@ -106,3 +106,11 @@ def test_english_answers_in_english(api, two):
                     headers={"Accept-Language": "en"})
     assert resp.json["state"] == "not_found"
     assert resp.json["message"] == "Certificate not found."
+
+
+def test_a_write_needs_a_json_body(api, two):
+    _t, secret = make_token(two.ministry, ["verify"])
+    assert api.post("/api/v1/certificates/verify", secret).status_code == 415
+    resp = api.post("/api/v1/certificates/verify", secret, data="{", content_type="application/json")
+    assert resp.status_code == 400 and resp.mimetype == "application/problem+json"
+    assert api.post("/api/v1/certificates/verify", secret, data="null", content_type="application/json").status_code == 400
