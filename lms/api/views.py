@@ -37,6 +37,14 @@ flask.Blueprint.add_url_rule(api_bp, "/openapi.json", view_func=openapi_json, me
 flask.Blueprint.add_url_rule(api_bp, "/docs", view_func=docs, methods=["GET"])
 
 
+@api_bp.after_request
+def _no_store(response):
+    """API answers carry personal data or a token's view of it: never cached on the way."""
+    if flask.request.endpoint not in ("api.openapi_json", "api.docs"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @api_bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     db.session.rollback()

@@ -114,3 +114,9 @@ def test_a_write_needs_a_json_body(api, two):
     resp = api.post("/api/v1/certificates/verify", secret, data="{", content_type="application/json")
     assert resp.status_code == 400 and resp.mimetype == "application/problem+json"
     assert api.post("/api/v1/certificates/verify", secret, data="null", content_type="application/json").status_code == 400
+
+
+def test_answers_are_not_cached(api, two):
+    _t, secret = make_token(two.trainee, ["read:self"])
+    assert api.get("/api/v1/me/enrollments", secret).headers["Cache-Control"] == "no-store"
+    assert api.get("/api/v1/me").headers["Cache-Control"] == "no-store"
