@@ -58,7 +58,7 @@ def test_objects_of_another_institution_are_404_not_403(api, two):
         assert resp.json["type"] == "urn:sfa:problem:not-found"
     rows = {"rows": [{"name": "김철수", "email": "kim@example.kr"}]}
     assert api.put(f"/api/v1/cohorts/{two.b.cohort.id}/roster", secret, json=rows).status_code == 404
-    # even with the wrong scope, another institution's object is not found rather than forbidden
+    # the same token on its own institution's lab: found
     assert api.get(f"/api/v1/labs/{two.a.lab.id}/sessions", secret).status_code == 200
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lms.extensions import db
 from tests.api.conftest import make_token
@@ -111,3 +112,32 @@ def test_items_are_rate_limited_per_token(app, api, employer):
         app.config.update(RATELIMIT_ENABLED=False)
         app.extensions.pop("lms_counters", None)
         assert ratelimit is not None
+
+
+@pytest.fixture
+def states_world():
+    from lms.certificates.services import reissue, revoke
+
+    certs = _certs(4)
+    revoke(certs[1], make_user("admin"), "사유", check=False)
+    reissue(certs[2], make_user("admin"), reason="정정")
+    certs[3].expires_at = certs[3].issued_at - timedelta(days=1)
+    db.session.commit()
+    return [(c.verification_code, c.number, c.snapshot["name"]) for c in certs]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["code", "birth", "name", "wrong"])),
+                      min_size=1, max_size=12))
+def test_bulk_answers_equal_single_answers_for_any_mix(api, employer, states_world, picks):
+    """Whatever the mix and order of items, a bulk call answers item by item what one call each answers."""
+    items = []
+    for i, how in picks:
+        code, number, name = states_world[i] if i < len(states_world) else ("y" * 40, "2099-999999", "없음")
+        items.append({"code": code} if how == "code" else
+                     {"number": number, "birth_date": "1990-01-02"} if how == "birth" else
+                     {"number": number, "name": name} if how == "name" else {"number": number, "name": "다른사람"})
+    bulk = api.post("/api/v1/certificates/verify/bulk", employer, json={"items": items}).json["results"]
+    singles = [api.post("/api/v1/certificates/verify", employer, json=item).json for item in items]
+    assert [{k: v for k, v in b.items() if k != "index"} for b in bulk] == singles
+    assert [b["index"] for b in bulk] == list(range(len(items)))
