@@ -68,7 +68,17 @@ def test_resident_registration_numbers_are_refused(api, two):
 def test_english_errors_on_request(api, two):
     _t, secret = make_token(two.a.instructor, ["write:roster"])
     resp = api.put(f"/api/v1/cohorts/{two.a.cohort.id}/roster", secret,
-                   json={"rows": [{"name": "", "email": "a@example.kr"}]}, headers={"Accept-Language": "en"})
+                   json={"rows": [{"name": "김민수", "email": "a@example.kr", "birth_date": "1990-13-45"}]},
+                   headers={"Accept-Language": "en"})
     assert resp.status_code == 422
     assert resp.json["title"] == "Validation failed"
-    assert resp.json["errors"][0]["row"] == 2 and resp.json["errors"][0]["field"] == "name"
+    assert resp.json["detail"] == "The roster has errors, so nothing was imported."
+    assert resp.json["errors"][0]["row"] == 2 and resp.json["errors"][0]["field"] == "birth_date"
+
+
+def test_rows_the_schema_refuses_name_the_item_and_field(api, two):
+    _t, secret = make_token(two.a.instructor, ["write:roster"])
+    resp = api.put(f"/api/v1/cohorts/{two.a.cohort.id}/roster", secret,
+                   json={"rows": [ROWS[0], {"name": "", "email": "a@example.kr"}]})
+    assert resp.status_code == 422
+    assert resp.json["errors"] == [{"field": "rows.1.name", "message": resp.json["errors"][0]["message"]}]
