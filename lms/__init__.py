@@ -11,7 +11,8 @@ from flask import Flask
 from lms.config import (DEV_SECRET, Defaults, env_overrides, is_production_env, production_problems,
                         production_settings)
 
-PACKAGES = ("orgs", "accounts", "catalog", "learning", "labs", "certificates", "analytics", "admin", "meisters", "privacy", "demo")
+PACKAGES = ("orgs", "accounts", "catalog", "learning", "labs", "certificates", "analytics", "admin", "meisters", "privacy",
+            "demo", "api")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -60,6 +60,10 @@ def register_error_handlers(app: Flask) -> None:
 
     def make_handler(code: int):
         def handler(error):
+            if request.path.startswith("/api/"):
+                from lms.core.problems import problem
+
+                return problem(code)
             allow = [(k, v) for k, v in getattr(error, "get_headers", lambda: [])() if k.lower() == "allow"]
             if _wants_json():
                 return jsonify(error=code), code, allow

@@ -351,12 +351,16 @@ def find_for_verification(number: str, *, birth_date: date | None = None, name: 
     cert = by_number(number or "")
     if cert is None:
         return None
+    return cert if holder_matches(cert, birth_date=birth_date, name=name) else None
+
+
+def holder_matches(cert: Certificate, *, birth_date: date | None = None, name: str | None = None) -> bool:
+    """Whether the birth date or the name given matches the holder printed on ``cert``
+    (the check of the number-and-holder verification, also used by the API's bulk check)."""
     s = cert.snapshot or {}
     if birth_date is not None and s.get("birth_date") and s["birth_date"][:10] == birth_date.isoformat():
-        return cert
-    if name and _norm_name(name) == _norm_name(s.get("name", "")):
-        return cert
-    return None
+        return True
+    return bool(name and _norm_name(name) == _norm_name(s.get("name", "")))
 
 
 def match_pdf(data: bytes) -> Certificate | None:

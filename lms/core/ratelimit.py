@@ -87,10 +87,10 @@ class Counters:
         item = parse(limit) if isinstance(limit, str) else limit
         return not self.limiter.test(item, *key)
 
-    def hit(self, limit: str | RateLimitItem, *key: str) -> bool:
-        """Count one event; False when that event went over ``limit``."""
+    def hit(self, limit: str | RateLimitItem, *key: str, cost: int = 1) -> bool:
+        """Count one event (``cost`` events at once); False when that went over ``limit``."""
         item = parse(limit) if isinstance(limit, str) else limit
-        return self.limiter.hit(item, *key)
+        return self.limiter.hit(item, *key, cost=cost)
 
     def clear(self, limit: str | RateLimitItem, *key: str) -> None:
         item = parse(limit) if isinstance(limit, str) else limit
