@@ -1,11 +1,14 @@
-"""Small server-side SVG charts (no JavaScript library, no CDN).
+"""Small server-side charts (no JavaScript library, no CDN): bars in HTML, lines in SVG.
 
 Each chart is decorative for assistive technology (``aria-hidden``): the data
 table printed right under it is what screen readers read. Suppressed values
-(``<5``) get no bar, only the label.
+(``<5``) get no bar, only the label. On screen, text stays at 12 px or more at any
+width: the bars are HTML text; the SVG's labels are enlarged by static/js/app.js
+as the drawing is scaled down (a 480-unit drawing on a 300-px phone column).
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 PALETTE = ("#1d4ed8", "#f97316", "#059669", "#7c3aed", "#dc2626")
@@ -26,35 +29,39 @@ def _fmt(v, percent=False):
 
 
 def hbar(items: list[tuple[str, object]], *, percent: bool = False, max_items: int = 20) -> Markup:
-    """Horizontal bars: one (label, value) per row; long labels are cut."""
-    items = items[:max_items]
+    """Horizontal bars in HTML (not SVG, so nothing is scaled down on a phone): one row per
+    (label, value), the whole label wrapping between words, the value after the bar.
+
+    Rows past ``max_items`` are not drawn; the chart then says how many and which, so every
+    row of the table under it is in the chart or named as left out.
+    """
     if not items:
         return Markup("")
-    values = [_num(v) for _, v in items]
+    shown, left_out = items[:max_items], items[max_items:]
+    values = [_num(v) for _, v in shown]
     top = max([v for v in values if v is not None] or [1]) or 1
-    # A narrow drawing: it is scaled to the column, and on a 360-px phone the
-    # text must still be readable (about 8 px), on a wide screen not huge.
-    row_h, label_w, width = 24, 140, 420
-    height = row_h * len(items) + 8
-    parts = [f'<svg class="chart-svg chart-hbar" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">']
-    for i, ((label, raw), v) in enumerate(zip(items, values)):
-        y = 4 + i * row_h
-        short = label if len(label) <= 9 else label[:8] + "…"
-        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="chart-label">{escape(short)}</text>')
-        bar_w = 0 if v is None else max((width - label_w - 56) * v / top, 1)
-        if v is not None:
-            parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w:.1f}" height="{row_h - 8}" rx="3" fill="{PALETTE[0]}"/>')
-        parts.append(f'<text x="{label_w + bar_w + 6:.1f}" y="{y + 17}" class="chart-value">{escape(_fmt(raw, percent))}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))  # nosec B704 # every text in the SVG went through escape(); the rest are numbers
+    parts = ['<div class="hbar" aria-hidden="true">']
+    for (label, raw), v in zip(shown, values):
+        bar = "" if v is None else (f'<span class="hbar-bar" data-style="width: {max(85 * v / top, 0.5):.1f}%">'
+                                    "</span>")
+        parts.append(f'<div class="hbar-row"><span class="hbar-label">{escape(label)}</span>'
+                     f'<span class="hbar-track">{bar}<span class="hbar-value">{escape(_fmt(raw, percent))}</span></span>'
+                     "</div>")
+    parts.append("</div>")
+    if left_out:
+        names = ", ".join(str(escape(label)) for label, _ in left_out)
+        parts.append(f'<p class="hbar-more small">{escape(_("그래프에 없는 %(n)d개 행(표에 있음): ", n=len(left_out)))}'
+                     f"{names}</p>")
+    return Markup("".join(parts))  # nosec B704 # every text went through escape(); the rest are numbers
 
 
 def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 240) -> Markup:
     """A line chart of several series over the same x labels (months)."""
     if not labels:
         return Markup("")
-    width, left, bottom, top_pad = 480, 68, 26, 12  # room for a 7-digit axis label
+    # The axis values sit above their grid lines at the left edge (not in a margin), so the
+    # larger text a phone gets (app.js keeps labels at 12 px or more on screen) is never cut.
+    width, left, bottom, top_pad = 480, 8, 30, 28
     all_vals = [v for _, vals in series for v in vals if _num(v) is not None]
     top = max(all_vals or [1]) or 1
     n = len(labels)
@@ -65,15 +72,18 @@ def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 24
     def y(v):
         return top_pad + (height - top_pad - bottom) * (1 - v / top)
 
-    parts = [f'<svg class="chart-svg chart-lines" viewBox="0 0 {width} {height}" role="presentation" aria-hidden="true" '
+    parts = [f'<svg class="chart-svg chart-lines" viewBox="0 0 {width} {height}" aria-hidden="true" '
              f'xmlns="http://www.w3.org/2000/svg">']
     for frac in (0, 0.5, 1):
         yy = y(top * frac)
         parts.append(f'<line x1="{left}" x2="{width - 24}" y1="{yy:.1f}" y2="{yy:.1f}" class="chart-grid"/>')
-        parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="chart-label">{_fmt(top * frac)}</text>')
+        if frac:
+            parts.append(f'<text x="{left}" y="{yy - 5:.1f}" class="chart-label">{_fmt(top * frac)}</text>')
     step = max(1, -(-n // 5))
     for i in range(0, n, step):
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" class="chart-label">{escape(labels[i])}</text>')
+        anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}" class="chart-label">'
+                     f"{escape(labels[i])}</text>")
     for k, (name, vals) in enumerate(series):
         pts = [f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vals) if _num(v) is not None]
         dash = ' stroke-dasharray="6 4"' if k == 1 else ""

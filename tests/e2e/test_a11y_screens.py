@@ -1,9 +1,11 @@
-"""Phone-width (360 px) screenshots of the pages the accessibility work is judged on,
-on demo data: /ministry, a lesson, the QR check-in pages and /admin.
+"""The pages the accessibility work is judged on, on the demo programme's data (many rows,
+every region, the full cohort heat map): /ministry, a lesson, the QR check-in pages and /admin.
 
-They go to test-artifacts/a11y/ (``LMS_A11Y_SHOT_TAG`` names the set, "after" by
-default) for a person to compare; the test also checks that none of these pages
-scrolls sideways at 360 px.
+At a 360 px phone each page is saved as a screenshot under test-artifacts/a11y/
+(``LMS_A11Y_SHOT_TAG`` names the set, "after" by default) for a person to compare, and
+checked: no sideways scrolling of the page, axe-core (WCAG 2.0/2.1 A and AA, and 2.5.8
+target size) at 360 and 1280 px, chart text at least 12 px on screen, and no Korean word
+broken across lines in the analytics tables' row headers.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from lms.config import normalise_db_url
 
 from .conftest import login
+from .test_accessibility import AXE, RUN_AXE, TAGS
 
 OUT = Path(__file__).resolve().parents[2] / "test-artifacts" / "a11y"
 
@@ -27,12 +30,57 @@ def _first(server, sql: str):
     return value
 
 
+# Every chart label's size on screen: CSS font size times the drawing's scale (SVG), or the
+# CSS font size (HTML bars).
+CHART_TEXT = """() => [...document.querySelectorAll('svg.chart-svg text, .hbar span')].filter(t => t.textContent.trim())
+  .map(t => {
+    const svg = t.closest('svg');
+    const scale = svg ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
+    return [t.textContent.trim(), parseFloat(getComputedStyle(t).fontSize) * scale];
+  }).filter(([, px]) => px < 11.95).map(([text, px]) => `"${text}" at ${px.toFixed(1)} px`)"""
+
+# Words (between spaces) of analytics row headers that the browser laid out on more than one line.
+BROKEN_WORDS = """() => {
+  const out = [];
+  for (const th of document.querySelectorAll('table.sortable tbody th')) {
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /\\S+/g; let m;
+      while ((m = re.exec(node.data))) {
+        const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...r.getClientRects()].map(q => Math.round(q.top)));
+        if (tops.size > 1) out.push(m[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
+FINDINGS: list[str] = []
+
+
 def _shoot(phone, name: str) -> tuple[Path, int]:
     OUT.mkdir(parents=True, exist_ok=True)
     tag = os.environ.get("LMS_A11Y_SHOT_TAG", "after")
     path = OUT / f"{tag}-{name}.png"
     phone.screenshot(path=str(path), full_page=True)
-    return path, phone.evaluate("document.documentElement.scrollWidth")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    if os.environ.get("LMS_A11Y_SHOT_TAG") != "before":
+        _check(phone, name)
+    return path, width
+
+
+def _check(phone, name: str) -> None:
+    phone.evaluate(AXE.read_text(encoding="utf-8"))  # through the debugger protocol: not subject to the CSP
+    for width in (360, 1280):
+        phone.set_viewport_size({"width": width, "height": 800})
+        phone.wait_for_timeout(150)
+        for v in phone.evaluate(RUN_AXE, TAGS):
+            FINDINGS.extend(f"{name} at {width} px: {v['id']}: {n['target']}: {n['summary']}" for n in v["nodes"][:5])
+        if width == 360:
+            FINDINGS.extend(f"{name}: chart text {t}" for t in phone.evaluate(CHART_TEXT))
+            FINDINGS.extend(f"{name}: word broken across lines: {w}" for w in phone.evaluate(BROKEN_WORDS))
+    phone.set_viewport_size({"width": 360, "height": 800})
 
 
 def test_phone_screenshots_of_key_pages(phone, demo_data):
@@ -69,3 +117,4 @@ def test_phone_screenshots_of_key_pages(phone, demo_data):
     widths["admin"] = _shoot(phone, "admin")[1]
     wide = {name: w for name, w in widths.items() if w > 360}
     assert not wide, f"pages wider than the 360 px phone: {wide}"
+    assert not FINDINGS, f"{len(FINDINGS)} findings on the demo pages:\n" + "\n".join(FINDINGS[:60])
