@@ -20,7 +20,7 @@ import pytest
 from tests.a11y.pages import make_world, render_all
 
 REPO = Path(__file__).resolve().parents[2]
-VNU_VERSION = "26.9.27"
+VNU_VERSION = "26.9.27"  # the same as VNU_VERSION in the Makefile
 VNU_DIR = REPO / ".cache" / "vnu"
 VNU_JAR = VNU_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
