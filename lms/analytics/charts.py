@@ -79,8 +79,8 @@ def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 24
         parts.append(f'<line x1="{left}" x2="{width - 24}" y1="{yy:.1f}" y2="{yy:.1f}" class="chart-grid"/>')
         if frac:
             parts.append(f'<text x="{left}" y="{yy - 5:.1f}" class="chart-label">{_fmt(top * frac)}</text>')
-    step = max(1, -(-n // 5))
-    for i in range(0, n, step):
+    # Four x labels at most (first, last and two between): at 12 px on a phone, more would overlap.
+    for i in sorted({round(k * (n - 1) / 3) for k in range(4)}):
         anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
         parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}" class="chart-label">'
                      f"{escape(labels[i])}</text>")

@@ -4,8 +4,8 @@ every region, the full cohort heat map): /ministry, a lesson, the QR check-in pa
 At a 360 px phone each page is saved as a screenshot under test-artifacts/a11y/
 (``LMS_A11Y_SHOT_TAG`` names the set, "after" by default) for a person to compare, and
 checked: no sideways scrolling of the page, axe-core (WCAG 2.0/2.1 A and AA, and 2.5.8
-target size) at 360 and 1280 px, chart text at least 12 px on screen, and no Korean word
-broken across lines in the analytics tables' row headers.
+target size) at 360 and 1280 px, chart text at least 12 px on screen and not drawn over
+other labels, and no Korean word broken across lines in the analytics tables' row headers.
 """
 from __future__ import annotations
 
@@ -39,6 +39,31 @@ CHART_TEXT = """() => [...document.querySelectorAll('svg.chart-svg text, .hbar s
     const scale = svg ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
     return [t.textContent.trim(), parseFloat(getComputedStyle(t).fontSize) * scale];
   }).filter(([, px]) => px < 11.95).map(([text, px]) => `"${text}" at ${px.toFixed(1)} px`)"""
+
+# Links and buttons that end past the phone's right edge (or the right edge of a navigation
+# that scrolls), outside a table or code block that scrolls sideways as a named region.
+CUT_OFF = """() => [...document.querySelectorAll('a[href], button')].filter(el => {
+    const r = el.getBoundingClientRect();
+    if (!r.width || el.closest('.table-wrap, pre, [data-scroll-region]')) return false;
+    let right = innerWidth;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) right = Math.min(right, p.getBoundingClientRect().right);
+    }
+    return r.right > right + 1;
+  }).map(el => el.textContent.trim().slice(0, 40))"""
+
+# Pairs of labels of one chart drawn over each other.
+OVERLAPS = """() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg.chart-svg')) {
+    const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const [a, r] = boxes[i], [b, q] = boxes[j];
+      if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1) out.push(`${a} / ${b}`);
+    }
+  }
+  return out;
+}"""
 
 # Words (between spaces) of analytics row headers that the browser laid out on more than one line.
 BROKEN_WORDS = """() => {
@@ -81,6 +106,8 @@ def _check(phone, name: str) -> None:
         if width == 360:
             FINDINGS.extend(f"{name}: chart text {t}" for t in phone.evaluate(CHART_TEXT))
             FINDINGS.extend(f"{name}: word broken across lines: {w}" for w in phone.evaluate(BROKEN_WORDS))
+            FINDINGS.extend(f"{name}: chart labels overlap: {p}" for p in phone.evaluate(OVERLAPS))
+            FINDINGS.extend(f"{name}: link or button cut off at 360 px: {t}" for t in phone.evaluate(CUT_OFF))
     phone.set_viewport_size({"width": 360, "height": 800})
 
 
