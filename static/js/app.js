@@ -32,17 +32,24 @@
     return document.title;
   }
   function markScrollers() {
+    var hint = document.body.getAttribute("data-scroll-hint") || "";
     var nodes = document.querySelectorAll(".table-wrap, pre, [data-scroll-region]");
     for (var n = 0; n < nodes.length; n++) {
       var el = nodes[n];
       if (el.scrollWidth > el.clientWidth + 1) {
-        if (!el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); el.setAttribute("data-made-focusable", ""); }
-        if (!el.hasAttribute("role")) el.setAttribute("role", "region");
+        if (el.hasAttribute("tabindex")) continue;  // the template made it a stop already
+        var added = ["tabindex"];
+        el.setAttribute("tabindex", "0");
+        if (!el.hasAttribute("role")) { el.setAttribute("role", "region"); added.push("role"); }
         if (!el.hasAttribute("aria-label") && !el.hasAttribute("aria-labelledby")) {
-          el.setAttribute("aria-label", scrollLabel(el) + " (" + (document.documentElement.lang === "en" ? "scrolls sideways" : "옆으로 스크롤") + ")");
+          el.setAttribute("aria-label", scrollLabel(el) + (hint ? " (" + hint + ")" : ""));
+          added.push("aria-label");
         }
-      } else if (el.hasAttribute("data-made-focusable")) {
-        el.removeAttribute("tabindex"); el.removeAttribute("data-made-focusable");
+        el.setAttribute("data-scroll-marked", added.join(" "));
+      } else if (el.hasAttribute("data-scroll-marked")) {  // wide enough again (a rotated phone)
+        var names = el.getAttribute("data-scroll-marked").split(" ");
+        for (var k = 0; k < names.length; k++) el.removeAttribute(names[k]);
+        el.removeAttribute("data-scroll-marked");
       }
     }
   }
