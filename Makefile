@@ -6,7 +6,12 @@ FLASK  := $(BIN)/flask --app wsgi
 INSTANCE ?= instance
 export FLASK_DEBUG ?= 1
 
-.PHONY: run test install config migrate seed serve clean
+.PHONY: run test install config migrate seed serve clean vnu
+
+# The W3C Nu HTML checker (npm package vnu-jar, MIT; a 30 MB jar, so installed, not committed),
+# run on Java by tests/a11y/test_valid_html.py. Pinned here and in that test.
+VNU_VERSION := 26.9.27
+VNU_JAR := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +41,13 @@ seed: migrate
 run: seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install
+$(VNU_JAR):
+	npm install --silent --no-save --no-audit --no-fund --prefix .cache/vnu vnu-jar@$(VNU_VERSION)
+
+vnu: $(VNU_JAR)
+
+test: install vnu
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance/lms.sqlite3* test-artifacts
+	rm -rf $(VENV) instance/lms.sqlite3* test-artifacts .cache

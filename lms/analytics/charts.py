@@ -1,11 +1,14 @@
-"""Small server-side SVG charts (no JavaScript library, no CDN).
+"""Small server-side charts (no JavaScript library, no CDN): bars in HTML, lines in SVG.
 
 Each chart is decorative for assistive technology (``aria-hidden``): the data
 table printed right under it is what screen readers read. Suppressed values
-(``<5``) get no bar, only the label.
+(``<5``) get no bar, only the label. On screen, text stays at 12 px or more at any
+width: the bars are HTML text; the SVG's labels are enlarged by static/js/app.js
+as the drawing is scaled down (a 480-unit drawing on a 300-px phone column).
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 PALETTE = ("#1d4ed8", "#f97316", "#059669", "#7c3aed", "#dc2626")
@@ -25,72 +28,68 @@ def _fmt(v, percent=False):
     return f"{v:,.0f}"
 
 
-def hbar(items: list[tuple[str, object]], *, percent: bool = False) -> Markup:
-    """Horizontal bars, one (label, value) per row of the table under the chart: every
-    row, in the table's order, with its whole label.
+def hbar(items: list[tuple[str, object]], *, percent: bool = False, max_items: int = 20) -> Markup:
+    """Horizontal bars in HTML (not SVG, so nothing is scaled down on a phone): one row per
+    (label, value), the whole label wrapping between words, the value after the bar.
 
-    Drawn in HTML, not SVG: an SVG drawing scales its text with its width, so a
-    label readable at 1280 px became 8-10 px on a 360 px phone; here labels and
-    values are page text (at least 12 px at any width) and only the bars scale.
-    Bar widths go through ``data-style`` (applied by static/js/app.js; the CSP
-    forbids style attributes)."""
+    Rows past ``max_items`` are not drawn; the chart then says how many and which, so every
+    row of the table under it is in the chart or named as left out.
+    """
     if not items:
         return Markup("")
-    values = [_num(v) for _, v in items]
+    shown, left_out = items[:max_items], items[max_items:]
+    values = [_num(v) for _, v in shown]
     top = max([v for v in values if v is not None] or [1]) or 1
-    parts = ['<div class="hbars" aria-hidden="true">']
-    for (label, raw), v in zip(items, values):
-        width = 0.0 if v is None or v <= 0 else max(100.0 * v / top, 0.5)
+    parts = ['<div class="hbar" aria-hidden="true">']
+    for (label, raw), v in zip(shown, values):
+        bar = "" if v is None else (f'<span class="hbar-bar" data-style="width: {max(85 * v / top, 0.5):.1f}%">'
+                                    "</span>")
         parts.append(f'<div class="hbar-row"><span class="hbar-label">{escape(label)}</span>'
-                     f'<span class="hbar-track"><span class="hbar-fill" data-style="width: {width:.1f}%"></span></span>'
-                     f'<span class="hbar-value">{escape(_fmt(raw, percent))}</span></div>')
+                     f'<span class="hbar-track">{bar}<span class="hbar-value">{escape(_fmt(raw, percent))}</span></span>'
+                     "</div>")
     parts.append("</div>")
-    return Markup("".join(parts))  # nosec B704 # labels and values went through escape(); widths are numbers
+    if left_out:
+        names = ", ".join(str(escape(label)) for label, _ in left_out)
+        parts.append(f'<p class="hbar-more small">{escape(_("그래프에 없는 %(n)d개 행(표에 있음): ", n=len(left_out)))}'
+                     f"{names}</p>")
+    return Markup("".join(parts))  # nosec B704 # every text went through escape(); the rest are numbers
 
 
 def lines(labels: list[str], series: list[tuple[str, list]], *, height: int = 240) -> Markup:
-    """A line chart of several series over the same x labels (months).
-
-    The text is not scaled with the drawing (a scaled SVG's 11-unit labels were
-    under 12 px below about 460 px of width): the outer SVG has no viewBox, so its
-    text is in CSS pixels (x positions in percent, y in pixels); only the inner SVG
-    that draws the lines stretches horizontally (``preserveAspectRatio="none"``,
-    strokes kept at their width by ``vector-effect``). The y-axis values sit just
-    above their grid lines at the left edge."""
+    """A line chart of several series over the same x labels (months)."""
     if not labels:
         return Markup("")
-    span, pad, bottom, top_pad = 1000, 12, 26, 20
+    # The axis values sit above their grid lines at the left edge (not in a margin), so the
+    # larger text a phone gets (app.js keeps labels at 12 px or more on screen) is never cut.
+    width, left, bottom, top_pad = 480, 8, 30, 28
     all_vals = [v for _, vals in series for v in vals if _num(v) is not None]
     top = max(all_vals or [1]) or 1
     n = len(labels)
 
-    def x(i):  # in thousandths of the width
-        return pad + (span - 2 * pad) * (i / max(n - 1, 1))
+    def x(i):
+        return left + (width - left - 24) * (i / max(n - 1, 1))
 
     def y(v):
         return top_pad + (height - top_pad - bottom) * (1 - v / top)
 
-    parts = [f'<svg class="chart-lines" height="{height}" role="presentation" aria-hidden="true" '
+    parts = [f'<svg class="chart-svg chart-lines" viewBox="0 0 {width} {height}" aria-hidden="true" '
              f'xmlns="http://www.w3.org/2000/svg">']
     for frac in (0, 0.5, 1):
         yy = y(top * frac)
-        parts.append(f'<line x1="0" x2="100%" y1="{yy:.1f}" y2="{yy:.1f}" class="chart-grid"/>')
-        parts.append(f'<text x="2" y="{yy - 4:.1f}" class="chart-label">{_fmt(top * frac)}</text>')
-    step = max(1, -(-n // 5))
-    for j, i in enumerate(range(0, n, step)):
+        parts.append(f'<line x1="{left}" x2="{width - 24}" y1="{yy:.1f}" y2="{yy:.1f}" class="chart-grid"/>')
+        if frac:
+            parts.append(f'<text x="{left}" y="{yy - 5:.1f}" class="chart-label">{_fmt(top * frac)}</text>')
+    # Four x labels at most (first, last and two between): at 12 px on a phone, more would overlap.
+    for i in sorted({round(k * (n - 1) / 3) for k in range(4)}):
         anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
-        odd = " chart-x-odd" if j % 2 else ""  # hidden on a phone, where five labels would overlap
-        parts.append(f'<text x="{x(i) / 10:.2f}%" y="{height - 8}" text-anchor="{anchor}" class="chart-label{odd}">'
-                     f'{escape(labels[i])}</text>')
-    parts.append(f'<svg x="0" y="0" width="100%" height="{height}" viewBox="0 0 {span} {height}" '
-                 f'preserveAspectRatio="none">')
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}" class="chart-label">'
+                     f"{escape(labels[i])}</text>")
     for k, (name, vals) in enumerate(series):
         pts = [f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vals) if _num(v) is not None]
         dash = ' stroke-dasharray="6 4"' if k == 1 else ""
         if pts:
-            parts.append(f'<polyline fill="none" stroke="{PALETTE[k]}" stroke-width="2.5"{dash} '
-                         f'vector-effect="non-scaling-stroke" points="{" ".join(pts)}"/>')
-    parts.append("</svg></svg>")
+            parts.append(f'<polyline fill="none" stroke="{PALETTE[k]}" stroke-width="2.5"{dash} points="{" ".join(pts)}"/>')
+    parts.append("</svg>")
     legend = "".join(f'<span class="legend-item"><span class="legend-swatch" data-style="background:{PALETTE[k]}"></span>{escape(name)}</span>'
                      for k, (name, _) in enumerate(series))
     return Markup("".join(parts) + f'<div class="chart-legend" aria-hidden="true">{legend}</div>')  # nosec B704 # names escaped, colours are constants

@@ -66,13 +66,22 @@ def sort_key(value) -> str:
     return "" if value is None or isinstance(value, str) else repr(float(value))
 
 
+def _luminance(rgb) -> float:
+    """WCAG relative luminance of an sRGB colour (0-255 channels)."""
+    lin = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
 def heat_style(value) -> str:
-    """Background of a heat-map cell (darker = larger share certified)."""
+    """Background of a heat-map cell (darker = larger share certified), an opaque blue, with
+    black or white text, whichever contrasts more (never below 4.5:1, WCAG 1.4.3)."""
     if not isinstance(value, (int, float)):
         return ""
     alpha = 0.08 + 0.8 * max(0.0, min(float(value), 1.0))
-    color = "#fff" if alpha > 0.55 else "inherit"
-    return f"background: rgba(29, 78, 216, {alpha:.2f}); color: {color};"
+    rgb = [round(255 + (c - 255) * alpha) for c in (29, 78, 216)]
+    lum = _luminance(rgb)
+    color = "#000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#fff"
+    return "background: #{:02x}{:02x}{:02x}; color: {};".format(*rgb, color)
 
 
 def column(table: dict, key: str) -> list:

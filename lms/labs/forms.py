@@ -13,6 +13,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.core.validators import no_rrn
 
 
+def int_or_none(value):
+    """``coerce`` of a required select whose first option is the empty "고르세요" one."""
+    return None if value in ("", None) else int(value)
+
+
+def pick_one(choices) -> list:
+    """``choices`` after an empty first option: a required select starts unanswered."""
+    return [("", _l("항목을 고르세요"))] + list(choices)
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes (usable on a phone, unlike <select multiple>)."""
 
@@ -23,7 +33,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ProgrammeForm(FlaskForm):
     name_ko = StringField(_l("프로그램 이름"), validators=[DataRequired(), Length(max=200), no_rrn])
     name_en = StringField(_l("영문 이름"), validators=[Optional(), Length(max=200), no_rrn])
-    institution_id = SelectField(_l("운영 기관"), coerce=int, validators=[DataRequired()])
+    institution_id = SelectField(_l("운영 기관"), coerce=int_or_none, validators=[DataRequired()])
     kind = SelectField(_l("유형"), validators=[DataRequired()])
     contract_type = SelectField(_l("계약 유형(계약학과만)"), validators=[Optional()])
     quota = IntegerField(_l("정원"), validators=[Optional(), NumberRange(min=0, max=100000)])
@@ -32,7 +42,7 @@ class ProgrammeForm(FlaskForm):
 
 
 class CohortForm(FlaskForm):
-    programme_id = SelectField(_l("프로그램"), coerce=int, validators=[DataRequired()])
+    programme_id = SelectField(_l("프로그램"), coerce=int_or_none, validators=[DataRequired()])
     label = StringField(_l("기수 이름"), validators=[DataRequired(), Length(max=64), no_rrn],
                         description=_l("예: 2026-1기"))
     intake_year = IntegerField(_l("입학년도"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
@@ -46,7 +56,7 @@ class CohortForm(FlaskForm):
 class LabForm(FlaskForm):
     name_ko = StringField(_l("스마트랩 이름"), validators=[DataRequired(), Length(max=200), no_rrn])
     name_en = StringField(_l("영문 이름"), validators=[Optional(), Length(max=200), no_rrn])
-    institution_id = SelectField(_l("운영 기관"), coerce=int, validators=[DataRequired()])
+    institution_id = SelectField(_l("운영 기관"), coerce=int_or_none, validators=[DataRequired()])
     programme_id = SelectField(_l("프로그램"), coerce=int, validators=[Optional()])
     region_code = SelectField(_l("지역"), validators=[Optional()])
     address = StringField(_l("주소"), validators=[Optional(), Length(max=255), no_rrn])
@@ -66,8 +76,8 @@ class EquipmentForm(FlaskForm):
 
 
 class SessionForm(FlaskForm):
-    module_id = SelectField(_l("실습 모듈"), coerce=int, validators=[DataRequired()])
-    room_id = SelectField(_l("실습실"), coerce=int, validators=[DataRequired()])
+    module_id = SelectField(_l("실습 모듈"), coerce=int_or_none, validators=[DataRequired()])
+    room_id = SelectField(_l("실습실"), coerce=int_or_none, validators=[DataRequired()])
     day = DateField(_l("날짜"), validators=[DataRequired()])
     start_time = TimeField(_l("시작 시각(한국 시간)"), validators=[DataRequired()])
     end_time = TimeField(_l("종료 시각(한국 시간)"), validators=[DataRequired()],

@@ -28,7 +28,7 @@ from lms.extensions import db
 from lms.labs import booking as booking_svc
 from lms.labs import overview
 from lms.labs import services as svc
-from lms.labs.forms import (CohortForm, EquipmentForm, LabForm, ProgrammeForm, RoomForm, RosterUploadForm,
+from lms.labs.forms import (CohortForm, pick_one, EquipmentForm, LabForm, ProgrammeForm, RoomForm, RosterUploadForm,
                             SessionForm, signoff_form)
 from lms.labs.models import (CONTRACT_TYPES, EQUIPMENT_KINDS, PROGRAMME_KINDS, Booking, Cohort, LabSession,
                              Programme, SmartLab)
@@ -143,8 +143,8 @@ def instructor_dashboard():
 def _programme_form(form: ProgrammeForm):
     from lms.orgs.models import Company
 
-    form.institution_id.choices = _institution_choices()
-    form.kind.choices = [(k, str(svc.PROGRAMME_KIND_LABELS[k])) for k in PROGRAMME_KINDS]
+    form.institution_id.choices = pick_one(_institution_choices())
+    form.kind.choices = pick_one((k, str(svc.PROGRAMME_KIND_LABELS[k])) for k in PROGRAMME_KINDS)
     form.contract_type.choices = [("", _("해당 없음"))] + [(k, str(svc.CONTRACT_TYPE_LABELS[k])) for k in CONTRACT_TYPES]
     form.sponsor_ids.choices = [(c.id, c.name) for c in db.session.execute(
         select(Company).order_by(Company.name).limit(500)).scalars()]
@@ -198,8 +198,8 @@ def programme_new(programme_id: int | None = None):
 def _cohort_form(form: CohortForm):
     from lms.catalog.models import Course
 
-    form.programme_id.choices = [(p.id, p.name_ko) for p in db.session.execute(
-        select(Programme).order_by(Programme.name_ko)).scalars()]
+    form.programme_id.choices = pick_one((p.id, p.name_ko) for p in db.session.execute(
+        select(Programme).order_by(Programme.name_ko)).scalars())
     form.course_ids.choices = [(c.id, f"{c.code} {c.title_ko}") for c in db.session.execute(
         select(Course).order_by(Course.code)).scalars()]
     form.instructor_ids.choices = _instructor_choices()
@@ -358,7 +358,7 @@ def _export(cohort_id: int, fmt: str, kind: str) -> Response:
 def _lab_form(form: LabForm):
     from lms.orgs.models import Region
 
-    form.institution_id.choices = _institution_choices()
+    form.institution_id.choices = pick_one(_institution_choices())
     form.programme_id.choices = [(0, _("없음"))] + [(p.id, p.name_ko) for p in db.session.execute(
         select(Programme).where(Programme.kind == "smart_lab").order_by(Programme.name_ko)).scalars()]
     form.region_code.choices = [("", _("선택 안 함"))] + [(r.code, r.name_ko) for r in db.session.execute(
@@ -408,7 +408,7 @@ def smartlab_new(lab_id: int | None = None):
 
 def _equipment_form(lab: SmartLab) -> EquipmentForm:
     form = EquipmentForm(prefix="eq")
-    form.kind.choices = [(k, str(svc.EQUIPMENT_KIND_LABELS[k])) for k in EQUIPMENT_KINDS]
+    form.kind.choices = pick_one((k, str(svc.EQUIPMENT_KIND_LABELS[k])) for k in EQUIPMENT_KINDS)
     form.room_id.choices = [(0, _("지정 안 함"))] + [(r.id, r.name_ko) for r in lab.rooms]
     return form
 
@@ -472,10 +472,10 @@ def session_new(lab_id: int):
 
     lab = get_lab_for(current_user, lab_id)
     form = SessionForm()
-    form.module_id.choices = [(m.id, f"{m.course.code} · {m.title_ko}") for m in db.session.execute(
+    form.module_id.choices = pick_one((m.id, f"{m.course.code} · {m.title_ko}") for m in db.session.execute(
         select(Module).join(Course).where(Module.kind == "practical", Module.retired_at.is_(None))
-        .order_by(Course.code, Module.position)).scalars()]
-    form.room_id.choices = [(r.id, f"{r.name_ko} ({r.seats}석)") for r in lab.rooms]
+        .order_by(Course.code, Module.position)).scalars())
+    form.room_id.choices = pick_one((r.id, f"{r.name_ko} ({r.seats}석)") for r in lab.rooms)
     instructors = {u.id: u for u in lab.instructors}
     if current_user.role == "instructor":
         instructors[current_user.id] = current_user

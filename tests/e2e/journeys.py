@@ -196,6 +196,9 @@ def schedule_session(page: Page, base: str, lab_name: str, module_label: str, da
     page.get_by_role("link", name="세션 편성").click()
     page.wait_for_load_state()
     page.get_by_label("실습 모듈").select_option(label=module_label)
+    room = page.get_by_label(label("실습실"))
+    if not room.input_value():  # a required select starts unanswered: take the lab's first room
+        room.select_option(index=1)
     page.get_by_label("날짜").fill(day)
     page.get_by_label("시작 시각(한국 시간)").fill(start)
     page.get_by_label("종료 시각(한국 시간)").fill(end)
