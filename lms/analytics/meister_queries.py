@@ -43,17 +43,11 @@ def days(values: pd.Series) -> np.ndarray:
 
 
 def onsite_signoff_clause(signoff, assessor):
-    """Which practical sign-offs count as *assessed on site* (at the workplace).
-
-    EXTENSION POINT for the workplace sign-off (branch h11-onsite). Until a sign-off
-    records where it happened, the only on-site assessments the data can show are
-    sign-offs given outside any lab session (``session_id`` empty) by a meister
-    (role ``meister``). When the sign-off carries its place, replace this clause by
-    that column (for example ``signoff.place == "workplace"``); nothing else in the
-    analytics needs to change (the loader, the engine, the tables and the tests take
-    whatever this clause selects).
-    """
-    return sa.and_(signoff.session_id.is_(None), assessor.role == "meister")
+    """Which practical sign-offs count as *assessed on site*: those a meister gave at the
+    trainee's workplace (``practical_signoffs.site == "workplace"``, written by
+    ``lms.meisters`` with the placement it belongs to). ``assessor`` is kept in the
+    signature for the loader's join."""
+    return signoff.site == "workplace"
 
 
 def load_meisters() -> dict[str, pd.DataFrame]:

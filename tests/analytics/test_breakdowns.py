@@ -76,13 +76,14 @@ def visit(placement, day, minutes=60, confirmed=False):
                          done="점검", confirmed_at=utc(day.year, day.month, day.day) if confirmed else None))
 
 
-def onsite_signoff(enrollment, module, assessor, outcome="passed", supersedes=None, session_id=None):
-    """A sign-off at the workplace as lms.analytics.meister_queries.onsite_signoff_clause
-    recognises it today (no lab session, a meister assessing). When the workplace
-    sign-off records its place, set that column here as well."""
+def onsite_signoff(enrollment, module, assessor, outcome="passed", supersedes=None, session_id=None,
+                   site="workplace"):
+    """A sign-off at the workplace (``site="workplace"``), as lms.meisters records one and
+    lms.analytics.meister_queries.onsite_signoff_clause counts it; ``site="lab"`` for a
+    lab sign-off that must not count."""
     from lms.labs.models import PracticalSignoff
 
-    s = PracticalSignoff(enrollment_id=enrollment.id, module_id=module.id, session_id=session_id,
+    s = PracticalSignoff(enrollment_id=enrollment.id, module_id=module.id, session_id=session_id, site=site,
                          assessor_id=assessor.id, outcome=outcome, assessed_on=date(2026, 5, 12), results=[],
                          supersedes_id=supersedes.id if supersedes else None, created_at=utc(2026, 5, 12))
     db.session.add(s)
@@ -125,7 +126,7 @@ def firms(world):
     onsite_signoff(e8, practical, user_a)
     first = onsite_signoff(e9, practical, user_a, outcome="failed")
     onsite_signoff(e9, practical, user_a, supersedes=first)
-    onsite_signoff(e10, practical, world.instructor)  # an instructor outside a session: not on site
+    onsite_signoff(e10, practical, world.instructor, site="lab")  # a lab sign-off: not on site
     db.session.flush()
     return SimpleNamespace(world=world, changwon=changwon, general=general, a=a, b=b, p1=p1)
 
