@@ -3,8 +3,8 @@ company's contact confirms it through the signed link (no account), a trainee of
 company studies the safety course online, the meister signs the practical off at the
 workplace item by item, and the trainee's completion counts it: the certificate appears.
 
-(The ministry dashboard's meister breakdowns are another branch's; the coordinator
-extends this journey with them.)"""
+Last, the ministry dashboard on a phone shows the meister section with its row of
+trainees assessed on site."""
 from __future__ import annotations
 
 import re
@@ -164,6 +164,28 @@ def test_meister_visit_confirmation_and_workplace_signoff(browser, demo_data):
         expect(trainee_phone.get_by_text(course_info(CODE)["title_ko"]).first).to_be_visible()
         _fits(trainee_phone, "meister-10-trainee-certificate-phone")
         phone_ctx2.close()
+
+        # 6. The ministry sees it in the meister breakdowns: the workplace sign-off is among the
+        #    trainees assessed on site (figures rounded to 5, so the row, not the exact count).
+        engine = sa.create_engine(normalise_db_url(server.env["LMS_DATABASE_URL"]))
+        with engine.connect() as conn:
+            onsite = conn.execute(sa.text(
+                "SELECT COUNT(*) FROM practical_signoffs s JOIN enrollments e ON e.id = s.enrollment_id "
+                "JOIN users u ON u.id = e.user_id WHERE s.site = 'workplace' AND s.placement_id = :p "
+                "AND u.email = 'operator.han@example.kr'"), {"p": placement_id}).scalar()
+        engine.dispose()
+        assert onsite >= 1, "the workplace sign-off is not recorded as one"
+        ministry_ctx = browser.new_context(viewport={"width": 360, "height": 800}, locale="ko-KR", is_mobile=True)
+        ministry = ministry_ctx.new_page()
+        login(ministry, base, "ministry@demo.kr")
+        ministry.goto(base + "/ministry")
+        section = ministry.locator("section.meister-section")
+        expect(section.get_by_role("heading", name="스마트 마이스터 현장 지원")).to_be_visible()
+        row = section.locator("tr", has_text="현장에서 평가받은 훈련생").first
+        expect(row).to_be_visible()
+        assert re.search(r"\d", row.inner_text()), "the on-site row shows no figure"
+        _fits(ministry, "meister-11-ministry-breakdowns-phone")
+        ministry_ctx.close()
     finally:
         phone_ctx.close()
         desk_ctx.close()
