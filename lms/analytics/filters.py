@@ -54,6 +54,23 @@ class Filters:
                    kind=kind if kind in PROGRAMME_KINDS else None,
                    institution_id=_int("institution"), course_id=_int("course"))
 
+    @classmethod
+    def checked(cls, args) -> tuple["Filters", list[str]]:
+        """``from_args`` plus what was wrong with the request, in words: a month that is not
+        ``YYYY-MM`` (left out), a start after the end (the period is left out, not swapped:
+        the user meant something else). Returns (filters, messages)."""
+        from flask_babel import gettext as _
+
+        filters, problems = cls.from_args(args), []
+        for name, value in (("from", filters.date_from), ("to", filters.date_to)):
+            if (args.get(name) or "").strip() and value is None:
+                problems.append(_("기간은 2026-03처럼 연도와 월로 골라 주세요. 알아볼 수 없는 값은 빼고 보여 드립니다."))
+                break
+        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+            problems.append(_("시작 월이 끝 월보다 늦습니다. 기간을 빼고 전체 기간으로 보여 드립니다."))
+            filters = replace(filters, date_from=None, date_to=None)
+        return filters, problems
+
     def to_args(self) -> dict:
         """The query-string form (only what is set), for links and exports."""
         out = {}

@@ -124,9 +124,10 @@ def _context(filters: Filters, data: dict, *, audience: str) -> dict:
 @bp.get("/ministry")
 @policy("ministry", "admin")
 def dashboard():
-    filters = Filters.from_args(request.args)
+    filters, problems = Filters.checked(request.args)
     data = services.dashboard(filters, suppress=True)
     ctx = _context(filters, data, audience="ministry")
+    ctx["filter_problems"] = problems
     ctx.update(form=_filter_form(filters), closed=services.closed_month_changes(exact=current_user.role == "admin"),
                export_endpoint="analytics.export")
     ctx["sections_html"] = _sections(ctx)
@@ -214,9 +215,11 @@ def close_month():
 @policy("instructor", "admin")
 def instructor():
     cohort_ids = services.instructor_cohort_ids(current_user)
-    filters = Filters.from_args(request.args).with_scope(cohort_ids)
+    filters, problems = Filters.checked(request.args)
+    filters = filters.with_scope(cohort_ids)
     data = services.dashboard(filters, suppress=False)
     ctx = _context(filters, data, audience="instructor")
+    ctx["filter_problems"] = problems
     trainees = services.instructor_trainee_rows(cohort_ids, filters)
     ctx.update(form=_filter_form(filters), trainees=trainees, export_endpoint="analytics.instructor_export", closed=[])
     log_access("view", [t["user_id"] for t in trainees], count=len(trainees),

@@ -1,0 +1,33 @@
+"""Ministry filters say what was wrong (issue 13: a reversed or invalid period was silently
+accepted): a reversed period is named and left out, an unreadable month is named."""
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from lms.analytics.filters import Filters
+
+
+def test_reversed_period_is_named_and_left_out(world, ministry_client):
+    html = ministry_client.get("/ministry?from=2026-06&to=2026-01").text
+    assert "시작 월이 끝 월보다 늦습니다" in html
+
+
+def test_unreadable_month_is_named(world, ministry_client):
+    html = ministry_client.get("/ministry?from=2026-13&to=abc").text
+    assert "연도와 월로 골라 주세요" in html
+
+
+def test_a_good_period_says_nothing(world, ministry_client):
+    html = ministry_client.get("/ministry?from=2026-01&to=2026-06").text
+    assert "시작 월이 끝 월보다" not in html and "연도와 월로 골라" not in html
+
+
+@given(st.integers(2000, 2030), st.integers(1, 12), st.integers(2000, 2030), st.integers(1, 12))
+def test_checked_filters_never_keep_a_reversed_period(y1, m1, y2, m2):
+    filters, problems = Filters.checked({"from": f"{y1}-{m1:02d}", "to": f"{y2}-{m2:02d}"})
+    reversed_ = (y1, m1) > (y2, m2)
+    assert bool(problems) == reversed_
+    if reversed_:
+        assert filters.date_from is None and filters.date_to is None
+    else:
+        assert filters.date_from <= filters.date_to
