@@ -17,12 +17,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email_confirm_pending', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-        batch_op.add_column(sa.Column('totp_secret', sa.String(length=255), nullable=True))
-        batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
+    # Plain ADD COLUMN on both databases: a batch on SQLite rebuilds `users` (copy, drop,
+    # rename), and the drop fails under the foreign keys of a database that holds people.
+    op.add_column('users', sa.Column('email_confirm_pending', sa.Boolean(), server_default=sa.false(),
+                                     nullable=False))
+    op.add_column('users', sa.Column('totp_secret', sa.String(length=255), nullable=True))
+    op.add_column('users', sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('users', sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
 
     op.create_table('recovery_codes',
     sa.Column('user_id', sa.Integer(), nullable=False),
