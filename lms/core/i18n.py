@@ -54,7 +54,7 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands, jobs and service tests: the default
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if request.path.startswith("/api/"):  # the JSON API: Accept-Language only, no session
+    if request.path.startswith("/api/") and request.endpoint != "api.docs":  # JSON API: Accept-Language only
         return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = ui_language_choice()
     if chosen is not None:

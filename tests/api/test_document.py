@@ -42,3 +42,8 @@ def test_docs_page_uses_vendored_swagger_ui_without_inline_script(client):
     vendor = REPO_ROOT / "static" / "vendor" / "swagger-ui"
     assert (vendor / "LICENSE").is_file() and (vendor / "NOTICE").is_file()
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_docs_page_follows_the_sites_language_switch(client):
+    assert "API documentation" in client.get("/api/v1/docs?lang=en").get_data(as_text=True)
+    assert "API 문서" in client.get("/api/v1/docs?lang=ko").get_data(as_text=True)
