@@ -138,9 +138,13 @@ def current_token():
 
 
 def _record_personal_access(user, token, subject_ids, kind: str) -> None:
-    """Hook for the personal-data access log (lms/core/access_log.py, built on another
-    branch): ``user`` read the personal data of ``subject_ids`` (``kind``: what was read)
-    through the API with ``token``. It records nothing yet; the coordinator wires it to
-    the access log when that module lands. Every API view that returns personal data
-    calls it (the audit of the call itself is already made by ``api_policy``)."""
-    return None
+    """Note in the personal-data access log (lms/core/access_log.py, PIPA safety-measures
+    standard Art. 8) that ``user`` read the personal data of ``subject_ids`` (``kind``: what
+    was read) through the API with ``token``. As on the pages, only staff reading other
+    people's data is noted (a trainee reading their own is not); written after a
+    successful answer. Every API view that returns personal data calls it (the audit of
+    the call itself is made by ``api_policy``)."""
+    from lms.core.access_log import log_access
+
+    log_access("view", list(subject_ids), actor=user,
+               description=f"API {kind} (token {getattr(token, 'id', '?')})")

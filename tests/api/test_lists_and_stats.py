@@ -123,3 +123,27 @@ def test_stats_are_the_dashboards_suppressed_figures(api, two):
     bad = api.get("/api/v1/stats?from=2026-13", secret)
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "from"
     assert api.get("/api/v1/stats?from=2026-06&to=2026-01", secret).status_code == 422
+
+
+def test_staff_reading_bookings_through_the_api_lands_in_the_access_log(api, two):
+    """PIPA safety-measures standard Art. 8: a read of trainees' data by staff through a
+    token is an access like a page view: actor, subjects, action and the token named."""
+    import sqlalchemy as sa
+
+    from lms.core.access_log import AccessLogEntry
+    from lms.labs.booking import book
+
+    trainees = []
+    for i in range(2):
+        u = make_user("trainee", name=f"로그대상{i}")
+        make_enrollment(u, two.course, cohort_id=two.a.cohort.id)
+        book(u, two.a.session.id)
+        trainees.append(u)
+    db.session.commit()
+    token, secret = make_token(two.a.instructor, ["read:labs"])
+    assert api.get(f"/api/v1/labs/{two.a.lab.id}/bookings", secret).status_code == 200
+    rows = db.session.execute(sa.select(AccessLogEntry).where(AccessLogEntry.actor_id == two.a.instructor.id)).scalars().all()
+    assert rows, "the API read was not logged"
+    row = rows[-1]
+    assert row.action == "view" and f"token {token.id}" in row.description
+    assert all(str(u.id) in row.subject_ids for u in trainees)
