@@ -233,13 +233,17 @@ def user_invite(user_id: int):
 def outbox():
     q = request.args.get("q", "").strip()[:100]
     stmt = search(select(OutboxMessage), q, OutboxMessage.recipient, OutboxMessage.subject)
-    return render_template("admin/outbox.html", pagination=_page(stmt, OUTBOX_LIST), q=q)
+    pagination = _page(stmt, OUTBOX_LIST)
+    log_access("view", count=len(pagination.items), description=f"outbox q={q[:60]!r} page {pagination.page}")
+    return render_template("admin/outbox.html", pagination=pagination, q=q)
 
 
 @bp.route("/outbox/<int:message_id>")
 @policy("admin")
 def outbox_message(message_id: int):
-    return render_template("admin/outbox_message.html", msg=_get_or_404(OutboxMessage, message_id))
+    msg = _get_or_404(OutboxMessage, message_id)
+    log_access("view", count=1, description=f"outbox message {msg.id} ({msg.kind})")
+    return render_template("admin/outbox_message.html", msg=msg)
 
 
 # ---------------------------------------------------------------- reference data

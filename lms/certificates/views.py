@@ -216,6 +216,8 @@ def manage():
         services.manageable_query(current_user).order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(20)
     ).scalars())
     states = dict(zip((c.id for c in recent), states_of(recent)))
+    log_access("view", [c.user_id for c in [*expiring.items, *recent]], count=len(expiring.items) + len(recent),
+               description=f"certificates expiring in {days} days page {expiring.page} and the 20 latest")
     institutions = []
     if current_user.role == "admin":
         from lms.orgs.models import Institution

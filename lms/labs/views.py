@@ -314,6 +314,7 @@ def roster_confirm(cohort_id: int):
         _flash_error(exc)
         return redirect(url_for("labs.cohort", cohort_id=c.id))
     roster.discard_upload(token)
+    log_access("change", count=len(preview.rows), description=f"cohort {c.id} roster import ({filename[:80]})")
     flash(_("명단을 가져왔습니다: 초대 %(i)d명, 변경 %(u)d명, 변경 없음 %(s)d명.",
             i=preview.count("invite"), u=preview.count("update"), s=preview.count("skip")), "success")
     return redirect(url_for("labs.cohort", cohort_id=c.id))

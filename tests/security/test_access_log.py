@@ -336,3 +336,21 @@ def test_admin_searches_the_access_log_and_exports_it_with_a_reason(world, clien
     assert r.mimetype.startswith("text/csv") and world.instructor.email in r.data.decode("utf-8-sig")
     [row] = _rows(admin, action="export")
     assert row.subject_count == 1 and "정보주체 열람 요구" in row.reason
+
+
+def test_every_staff_list_of_people_writes_one_row_per_request(world, client):
+    """PIPA 안전성 확보조치 기준 제8조: lists of people seen by staff (certificates, users, outbox) are logged,
+    one row per request whatever the list's length."""
+    cert = _cert_in(world)
+    admin = make_user("admin")
+    db.session.commit()
+    login(client, world.instructor)
+    assert client.get("/certificates/manage").status_code == 200
+    [row] = _rows(world.instructor)
+    assert row.endpoint == "certificates.manage" and cert.user_id in row.subjects
+    login(client, admin)
+    for url, endpoint in (("/admin/users", "admin.users"), ("/admin/outbox", "admin.outbox")):
+        assert client.get(url).status_code == 200
+        assert len(_rows(admin, endpoint=endpoint)) == 1
+    users_row = _rows(admin, endpoint="admin.users")[0]
+    assert world.instructor.id in users_row.subjects and users_row.subject_count >= 3
