@@ -148,7 +148,7 @@ def test_staff_changes_are_logged(world, client):
     db.session.commit()
     login(client, admin)
     assert client.get(f"/admin/users/{trainee.id}").status_code == 200
-    client.post(f"/admin/users/{trainee.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{trainee.id}/active", data={"active": "0", "confirmed": "yes"})
     actions = [(r.action, r.subjects) for r in _rows(admin)]
     assert ("view", [trainee.id]) in actions and ("change", [trainee.id]) in actions
 
