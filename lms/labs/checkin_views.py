@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, abort, redirect, render_template, request, session as cookie, url_for
+from flask import Response, redirect, render_template, request, session as cookie, url_for
 from flask_login import current_user
 
 from lms.core.authz import get_for, policy
@@ -77,15 +77,23 @@ def checkin(session_id: int):
     return render_template("labs/checkin.html", s=s, token=token, result=result, booked=booked)
 
 
+def _current_code(session_id: int):
+    """(session, the QR's SVG) for the session's instructor, or (session, None) outside the
+    check-in window (cancelled, not yet open, ended)."""
+    s = get_session_for(current_user, session_id)
+    if s.cancelled_at is not None or not ci.in_window(s):
+        return s, None
+    return s, ci.qr_svg(url_for("labs.checkin_scan", session_id=s.id, t=ci.make_token(s), _external=True))
+
+
 @bp.route("/labs/sessions/<int:session_id>/qr")
 @policy("instructor", "admin")
 def session_qr(session_id: int):
     """The current QR code as an SVG fragment; outside the window a styled 409 page."""
-    s = get_session_for(current_user, session_id)
-    if s.cancelled_at is not None or not ci.in_window(s):
+    s, svg = _current_code(session_id)
+    if svg is None:
         return render_template("labs/qr_closed.html", s=s), 409
-    url = url_for("labs.checkin_scan", session_id=s.id, t=ci.make_token(s), _external=True)
-    resp = Response(ci.qr_svg(url), mimetype="image/svg+xml")
+    resp = Response(svg, mimetype="image/svg+xml")
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -94,8 +102,7 @@ def session_qr(session_id: int):
 @policy("instructor", "admin")
 def session_qr_screen(session_id: int):
     """The code full screen for the room's display; refreshes itself as the token rotates."""
-    s = get_session_for(current_user, session_id)
-    if s.cancelled_at is not None or not ci.in_window(s):
+    s, svg = _current_code(session_id)
+    if svg is None:
         return render_template("labs/qr_closed.html", s=s), 409
-    url = url_for("labs.checkin_scan", session_id=s.id, t=ci.make_token(s), _external=True)
-    return render_template("labs/qr_screen.html", s=s, qr=ci.qr_svg(url))
+    return render_template("labs/qr_screen.html", s=s, qr=svg)
