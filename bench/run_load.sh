@@ -30,7 +30,9 @@ PAGES="${PAGES:-healthz catalog course_page dashboard lesson quiz booking verifi
 OUT="${OUT:-$(mktemp -d /tmp/lms-load.XXXXXX)}"
 mkdir -p "$OUT"
 export LMS_DATABASE_URL="$PG/$DB" LMS_REDIS_URL="$REDIS"
-export LMS_SECRET_KEY="${LMS_SECRET_KEY:-$($PY -c 'import secrets; print(secrets.token_hex(32))')}"
+# A fixed key for the bench database (never a production key): sessions kept between runs
+# stay valid; bench/load_targets.py seals the demo TOTP key again with whichever key is used.
+export LMS_SECRET_KEY="${LMS_SECRET_KEY:-lms-load-bench-only-key-0123456789abcdef}"
 unset FLASK_DEBUG LMS_ENV
 FLASK=".venv/bin/flask --app wsgi"
 
