@@ -6,7 +6,9 @@ Trainees with an active enrollment whose course has a lesson, a quiz they have n
 attempted, and (when there is one) a practical with sessions open for booking more
 than a day ahead (so the booking can be cancelled); course codes for the catalog;
 verification codes of issued certificates; the demo instructor's largest cohort and
-its busiest session that has started (for attendance). Reads only.
+its busiest session that has started (for attendance). Reads, with one write: the
+demo ministry and admin accounts' published TOTP key (lms.demo.seed.DEMO_TOTP_SECRET)
+is sealed again with this run's LMS_SECRET_KEY, which may differ from the seed's.
 """
 from __future__ import annotations
 
@@ -32,6 +34,11 @@ def main() -> None:
 
     app = create_app({"TESTING": True})
     with app.app_context():
+        from lms.accounts.second_factor import seal
+
+        db.session.execute(sa.text("UPDATE users SET totp_secret = :s WHERE email IN (:m, :a)"),
+                           {"s": seal(DEMO_TOTP_SECRET), "m": DEMO_EMAILS["ministry"], "a": DEMO_EMAILS["admin"]})
+        db.session.commit()
         q = lambda sql, **kw: db.session.execute(sa.text(sql), kw).all()  # noqa: E731
         now = utcnow()
         bookable = {row[0]: row[1] for row in q(

@@ -48,6 +48,17 @@ def wait():
     return between(1, 3) if THINK else constant(0)
 
 
+def _save(cookies, path: Path) -> None:
+    path.write_text(json.dumps([[c.name, c.value, c.domain, c.path] for c in cookies]))
+
+
+def _restore(cookies, path: Path) -> None:
+    """The same cookie (name, domain, path) as the server set it, so that its next
+    Set-Cookie replaces it instead of adding a second one."""
+    for name, value, domain, cpath in json.loads(path.read_text()):
+        cookies.set(name, value, domain=domain, path=cpath)
+
+
 def _ip() -> str:
     return f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
 
@@ -61,11 +72,13 @@ class Base(HttpUser):
         """Log in (subclasses)."""
 
     def on_start(self):
-        self.setup()
-        _arrived[0] += 1
-        if _arrived[0] >= self.environment.runner.target_user_count:
-            self.environment.runner.stats.reset_all()
-            _all_in.set()
+        try:
+            self.setup()
+        finally:  # a user whose login failed still arrives, so the others do not wait forever
+            _arrived[0] += 1
+            if _arrived[0] >= self.environment.runner.target_user_count:
+                self.environment.runner.stats.reset_all()
+                _all_in.set()
         _all_in.wait()
 
     def get(self, url: str, name: str, **kw):
@@ -96,8 +109,7 @@ class Base(HttpUser):
         self.client.cookies.clear()
         jar = COOKIES / f"lms-load-{email}.json"
         if reuse and jar.exists():
-            for name, value in json.loads(jar.read_text()).items():
-                self.client.cookies.set(name, value)
+            _restore(self.client.cookies, jar)
             resp = self.client.get("/login", name="login", allow_redirects=False)
             if resp.status_code == 302:
                 return resp.headers.get("Location", "")
@@ -110,7 +122,7 @@ class Base(HttpUser):
         if resp.status_code != 302:
             raise RuntimeError(f"login of {email} answered {resp.status_code}")
         if reuse:
-            jar.write_text(json.dumps(dict(self.client.cookies.items())))
+            _save(self.client.cookies, jar)
         return resp.headers.get("Location", "")
 
 
@@ -228,8 +240,7 @@ def _ministry_login(u):
 def _ministry_login_locked(u):
     jar = COOKIES / "lms-load-ministry.json"
     if jar.exists():
-        for name, value in json.loads(jar.read_text()).items():
-            u.client.cookies.set(name, value)
+        _restore(u.client.cookies, jar)
         if u.client.get("/ministry", name="login", allow_redirects=False).status_code == 200:
             return
     for attempt in range(3):
@@ -240,7 +251,7 @@ def _ministry_login_locked(u):
                            data={"csrf_token": u.csrf, "code": pyotp.TOTP(TARGETS["totp_secret"]).now()}) as resp:
             resp.success()  # a code already used in this step is expected here, not an error
         if resp.status_code == 302:
-            jar.write_text(json.dumps(dict(u.client.cookies.items())))
+            _save(u.client.cookies, jar)
             return
         time.sleep(31 - time.time() % 30)  # this step's code was used: wait for the next one
     raise RuntimeError("ministry login failed")

@@ -30,7 +30,9 @@ PAGES="${PAGES:-healthz catalog course_page dashboard lesson quiz booking verifi
 OUT="${OUT:-$(mktemp -d /tmp/lms-load.XXXXXX)}"
 mkdir -p "$OUT"
 export LMS_DATABASE_URL="$PG/$DB" LMS_REDIS_URL="$REDIS"
-export LMS_SECRET_KEY="${LMS_SECRET_KEY:-$($PY -c 'import secrets; print(secrets.token_hex(32))')}"
+# A fixed key for the bench database (never a production key): sessions kept between runs
+# stay valid; bench/load_targets.py seals the demo TOTP key again with whichever key is used.
+export LMS_SECRET_KEY="${LMS_SECRET_KEY:-lms-load-bench-only-key-0123456789abcdef}"
 unset FLASK_DEBUG LMS_ENV
 FLASK=".venv/bin/flask --app wsgi"
 
@@ -59,6 +61,9 @@ export LMS_LOAD_TARGETS="$OUT/targets.json" LMS_LOAD_COOKIES="$OUT"
 # The app server: the repository's gunicorn configuration, production settings; the
 # session cookie without Secure (plain HTTP on 127.0.0.1) and one trusted proxy hop so
 # that locust's X-Forwarded-For stands for many client addresses.
+# Throttling counters under a prefix of this series' own (failed second-factor codes of an
+# earlier series must not lock the ministry account out of this one).
+LMS_RATELIMIT_KEY_PREFIX="lms-load-$$" \
 LMS_ENV=production LMS_PROXY_HOPS=1 LMS_SESSION_COOKIE_SECURE=0 LMS_ACCESS_LOG="$OUT/access.log" \
   .venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind "127.0.0.1:$PORT" wsgi:app 2>"$OUT/gunicorn.log" &
 GUNICORN=$!

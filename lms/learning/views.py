@@ -135,7 +135,7 @@ def dashboard():
             "total": len(states),
             "next": services.next_module(e, states) if e.status == "active" else None,
             "blocked": [m for m in services.active_modules(e.course) if states.get(m.id) == "blocked"],
-            "status": services.completion_status(e) if e.status == "active" else None,
+            "status": services.completion_status(e, states) if e.status == "active" else None,
         })
     active = [c for c in cards if c["enrollment"].status == "active"]
     completed = [c for c in cards if c["enrollment"].status == "completed"]
