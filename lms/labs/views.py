@@ -288,8 +288,30 @@ def roster_upload(cohort_id: int):
     f = form.file.data
     data = f.read(roster.max_bytes() + 1)
     preview = roster.parse_roster(c, data, f.filename or "")
-    if preview.ok:
-        preview.token = roster.store_upload(c, current_user, data, f.filename or "roster.csv")
+    if not preview.ok:  # nothing kept: the errors by row and column, on this answer
+        return render_template("labs/roster_preview.html", cohort=c, preview=preview)
+    token = roster.store_upload(c, current_user, data, f.filename or "roster.csv")
+    # Post/redirect/get: the preview is a page of its own, so Back after confirming never
+    # asks to send the file again.
+    return redirect(url_for("labs.roster_preview", cohort_id=c.id, token=token), 303)
+
+
+@bp.get("/labs/cohorts/<int:cohort_id>/roster/preview")
+@policy("instructor", "admin")
+def roster_preview(cohort_id: int):
+    """The kept upload's preview (read again from the stored file). Once imported or
+    expired, the cohort page with a word on what happened."""
+    from lms.labs import roster
+
+    c = get_cohort_for(current_user, cohort_id)
+    token = request.args.get("token", "")
+    try:
+        data, filename = roster.load_upload(c, current_user, token)
+    except DomainError:
+        flash(_("이미 가져왔거나 보관 기간이 지난 파일입니다. 가져온 명단은 이 화면에서 확인하세요."), "info")
+        return redirect(url_for("labs.cohort", cohort_id=c.id))
+    preview = roster.parse_roster(c, data, filename)
+    preview.token = token
     return render_template("labs/roster_preview.html", cohort=c, preview=preview)
 
 

@@ -71,7 +71,7 @@ def test_roster_columns(world, client):
     login(client, world.instructor)
     before = db.session.execute(select(sa.func.count()).select_from(User)).scalar_one()
     r = client.post(f"/labs/cohorts/{world.cohort.id}/roster", data={"file": (io.BytesIO(data), "명단.csv")},
-                    content_type="multipart/form-data")
+                    content_type="multipart/form-data", follow_redirects=True)
     assert r.status_code == 200 and MESSAGE in r.text and _no_rrn_in(r.text) and 'name="token"' not in r.text
     assert db.session.execute(select(sa.func.count()).select_from(User)).scalar_one() == before
 
@@ -191,7 +191,7 @@ def test_outputs_never_contain_rrn(world, client, certificate, caplog):
     db.session.commit()
     login(client, world.instructor)
     preview = client.post(f"/labs/cohorts/{world.cohort.id}/roster", data={"file": (io.BytesIO(file), "명단.csv")},
-                          content_type="multipart/form-data")
+                          content_type="multipart/form-data", follow_redirects=True)
     outputs = [preview.text]
     for path in ("roster.csv", "attendance.csv"):
         r = download(client, f"/labs/cohorts/{world.cohort.id}/{path}")

@@ -119,7 +119,7 @@ def test_roster_views_preview_confirm_export(world, client):
     login(client, world.instructor)
     url = f"/labs/cohorts/{world.cohort.id}"
     r = client.post(url + "/roster", data={"file": (io.BytesIO(CSV.encode("cp949")), "명단.csv")},
-                    content_type="multipart/form-data")
+                    content_type="multipart/form-data", follow_redirects=True)
     assert r.status_code == 200 and "명단 미리 보기" in r.text and "초대할 사람" in r.text
     assert db.session.execute(select(User).where(User.email == "minsu@example.kr")).first() is None
     import re
@@ -142,5 +142,23 @@ def test_roster_views_preview_confirm_export(world, client):
     assert client.get(url + "/attendance.pdf").status_code == 404
     bad = "이름,이메일\n,x@example.kr\n"
     r = client.post(url + "/roster", data={"file": (io.BytesIO(bad.encode()), "bad.csv")},
-                    content_type="multipart/form-data")
+                    content_type="multipart/form-data", follow_redirects=True)
     assert "오류 1건" in r.text and "가져오기 확정" not in r.text
+
+
+def test_upload_redirects_to_a_preview_page_that_back_can_reopen(client, world):
+    """Issue 13: Back after confirming an import landed on a resubmission page. The upload
+    answers with a redirect to a GET preview; after the import that page says it is done."""
+    db.session.commit()
+    login(client, world.instructor)
+    url = f"/labs/cohorts/{world.cohort.id}"
+    r = client.post(url + "/roster", data={"file": (io.BytesIO("이름,이메일\n뒤로가기,back@example.kr\n".encode()), "r.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 303 and "/roster/preview?token=" in r.headers["Location"]
+    preview = client.get(r.headers["Location"])
+    assert preview.status_code == 200 and "명단 미리 보기" in preview.text
+    token = r.headers["Location"].split("token=")[1]
+    client.post(url + "/roster/confirm", data={"token": token})
+    back = client.get(r.headers["Location"], follow_redirects=True)  # the browser's Back
+    assert back.status_code == 200 and "이미 가져왔거나 보관 기간이 지난 파일입니다" in back.text
+    assert db.session.execute(select(User).where(User.email == "back@example.kr")).scalar_one()

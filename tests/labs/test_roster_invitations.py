@@ -83,7 +83,7 @@ def test_preview_reads_the_same_for_any_address(world, two, client):
     db.session.commit()
     login(client, world.instructor)
     r = client.post(f"/labs/cohorts/{world.cohort.id}/roster", data={"file": (io.BytesIO(data), "r.csv")},
-                    content_type="multipart/form-data")
+                    content_type="multipart/form-data", follow_redirects=True)
     body = r.text
     rows = re.findall(r"<tr>\s*<td class=\"num\">\d+</td>(.*?)</tr>", body, re.S)
     assert len(rows) == 4

@@ -31,7 +31,7 @@ def _counts():
 
 def _upload(client, world, data: bytes, name: str):
     return client.post(f"/labs/cohorts/{world.cohort.id}/roster", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
 
 
 @pytest.fixture
