@@ -54,18 +54,25 @@ def upgrade():
     )
     op.create_index(op.f("ix_onsite_class_attendees_class_id"), "onsite_class_attendees", ["class_id"])
     op.create_index(op.f("ix_onsite_class_attendees_user_id"), "onsite_class_attendees", ["user_id"])
-    with op.batch_alter_table("practical_signoffs") as batch:
-        batch.add_column(sa.Column("site", sa.String(length=16), server_default="lab", nullable=False))
-        batch.add_column(sa.Column("placement_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key(op.f("fk_practical_signoffs_placement_id_placements"), "placements",
-                                 ["placement_id"], ["id"])
-        batch.create_index(op.f("ix_practical_signoffs_placement_id"), ["placement_id"])
+    # Plain ADD COLUMN: a batch on SQLite rebuilds the table (copy, drop, rename) and the
+    # drop fails under the foreign keys of a database that holds sign-offs and corrections.
+    # SQLite takes the foreign key inline with the new column; PostgreSQL adds it after.
+    op.add_column("practical_signoffs", sa.Column("site", sa.String(length=16), server_default="lab", nullable=False))
+    fk_name = op.f("fk_practical_signoffs_placement_id_placements")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE practical_signoffs ADD COLUMN placement_id INTEGER "  # nosec B608 # constant names
+                   f"CONSTRAINT {fk_name} REFERENCES placements (id)")
+    else:
+        op.add_column("practical_signoffs", sa.Column("placement_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(fk_name, "practical_signoffs", "placements", ["placement_id"], ["id"])
+    op.create_index(op.f("ix_practical_signoffs_placement_id"), "practical_signoffs", ["placement_id"])
 
 
 def downgrade():
     with op.batch_alter_table("practical_signoffs") as batch:
         batch.drop_index(op.f("ix_practical_signoffs_placement_id"))
-        batch.drop_constraint(op.f("fk_practical_signoffs_placement_id_placements"), type_="foreignkey")
+        if op.get_bind().dialect.name != "sqlite":  # SQLite: the rebuilt table leaves it out with its column
+            batch.drop_constraint(op.f("fk_practical_signoffs_placement_id_placements"), type_="foreignkey")
         batch.drop_column("placement_id")
         batch.drop_column("site")
     op.drop_index(op.f("ix_onsite_class_attendees_user_id"), table_name="onsite_class_attendees")
