@@ -31,3 +31,21 @@ def test_checked_filters_never_keep_a_reversed_period(y1, m1, y2, m2):
         assert filters.date_from is None and filters.date_to is None
     else:
         assert filters.date_from <= filters.date_to
+
+
+def test_a_suppressed_rate_reads_as_not_published_not_as_a_value():
+    """Issue 13: '<5' in a percentage column read as 'under 5 %'. Counts keep '<5'."""
+    from lms.analytics.views import fmt_cell
+
+    assert fmt_cell("<5", "rate") == "비공개" and fmt_cell("<5", "count") == "<5"
+    assert fmt_cell(0.456, "rate") == "45.6%"
+
+
+def test_the_pace_names_the_day_it_is_counted_to(world, ministry_client):
+    """Issue 13: the pace of a past range read as the current pace."""
+    import re
+
+    html = ministry_client.get("/ministry?from=2026-01&to=2026-03").text
+    as_of = re.search(r"기준 시각</?[^:]*: ([0-9: -]+) \(KST\)", html) or re.search(r"기준 시각: ([0-9: -]+) \(KST\)", html)
+    assert as_of and as_of.group(1).startswith("2026-04-01")  # the end of March in Korea
+    assert f"{as_of.group(1)}까지 최근 90일 속도" in html
