@@ -215,7 +215,9 @@ def cumulative(base: Base, e: pd.DataFrame, t: float, target: dict) -> pd.DataFr
     certs = c[c["enrollment_id"].isin(e["enrollment_id"]) & (c["issued_at"] <= t)
               & (c["revoked_at"].isna() | (c["revoked_at"] > t))]
     national = target.get("national", True)
-    end = int(_month_index(np.array([t]))[0])
+    # The month of the last instant counted: a view "to 2026-03" is evaluated at 2026-04-01
+    # 00:00 KST, which must not add an April row.
+    end = int(_month_index(np.array([t - 1.0]))[0])
     if certs.empty and not national:
         return pd.DataFrame({"label": [], "certified": [], "target_line": []})
     first = certs.groupby("user_id", sort=False)["issued_at"].min()

@@ -49,3 +49,12 @@ def test_the_pace_names_the_day_it_is_counted_to(world, ministry_client):
     as_of = re.search(r"기준 시각</?[^:]*: ([0-9: -]+) \(KST\)", html) or re.search(r"기준 시각: ([0-9: -]+) \(KST\)", html)
     assert as_of and as_of.group(1).startswith("2026-04-01")  # the end of March in Korea
     assert f"{as_of.group(1)}까지 최근 90일 속도" in html
+
+
+def test_the_cumulative_table_ends_with_the_periods_last_month(world):
+    """Issue 13: the cumulative series ran one month past the end of the chosen period."""
+    from lms.analytics import services
+
+    data = services.dashboard(Filters.from_args({"from": "2026-01", "to": "2026-03"}), suppress=True)
+    labels = [row[0] for row in data["tables"]["cumulative"]["rows"]]
+    assert labels and labels[-1] == "2026-03"
