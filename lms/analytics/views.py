@@ -48,14 +48,15 @@ def _filter_form(filters: Filters) -> FilterForm:
 
 
 def fmt_cell(value, kind: str) -> str:
-    """A cell as shown on screen: 12,345 · 45.6% · <5 · blank. A rate whose people are too
-    few to publish reads 비공개 (not ``<5``, which would read as a rate below 5 %)."""
+    """A cell as shown on screen: 12,345 · 45.6% · <5 · blank. A rate or a median whose
+    people are too few to publish reads 비공개 (``<5`` would read as a value below 5;
+    ``kind="median"`` is a value column with a basis of people, e.g. median days)."""
     if value is None:
         return ""
     if isinstance(value, str):
         from lms.analytics.privacy import SUPPRESSED
 
-        return _("비공개") if value == SUPPRESSED and kind in ("rate", "heat") else value
+        return _("비공개") if value == SUPPRESSED and kind in ("rate", "heat", "median") else value
     if kind == "rate":
         return f"{value * 100:.1f}%"
     if kind == "heat":  # heat-map cells: whole percents keep the grid narrow

@@ -38,6 +38,7 @@ def test_a_suppressed_rate_reads_as_not_published_not_as_a_value():
     from lms.analytics.views import fmt_cell
 
     assert fmt_cell("<5", "rate") == "비공개" and fmt_cell("<5", "count") == "<5"
+    assert fmt_cell("<5", "median") == "비공개" and fmt_cell(35.0, "median") == "35"
     assert fmt_cell(0.456, "rate") == "45.6%"
 
 
