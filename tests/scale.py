@@ -115,6 +115,17 @@ def _add_meister_world(w) -> None:
     w.meister_user = db.session.get(User, profile.user_id)
     _add_visits(w, 1)
     _add_onsite(w)
+    _add_api_token(w)
+
+
+def _add_api_token(w) -> None:
+    """A personal access token of "me" (its profile page lists it; revoking takes its id)."""
+    from datetime import timedelta as _td
+
+    from lms.api.tokens import create_token
+    from lms.core.timeutil import today_kst
+
+    w.api_token, _secret = create_token(w.me, "scale", ["read:self"], today_kst() + _td(days=30))
 
 
 def _add_onsite(w) -> None:

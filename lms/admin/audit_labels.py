@@ -66,6 +66,12 @@ ACTION_LABELS = {
     "analytics.target.update": _l("목표 수정"),
     "attendance.export": _l("출석부 내려받기"),
     "roster.export": _l("명단 내려받기"),
+    "onsite_class.create": _l("현장 교육 등록"),
+    "onsite_class.enrol": _l("현장 교육 훈련생 추가"),
+    "onsite_class.attendance": _l("현장 교육 출결 기록"),
+    "api_token.create": _l("API 토큰 발급"),
+    "api_token.revoke": _l("API 토큰 폐기"),
+    "api.call": _l("API 호출"),
 }
 
 MAIL_KIND_LABELS = {
@@ -89,6 +95,7 @@ OBJECT_LABELS = {
     "CompanySize": _l("기업 규모"), "SmartFactoryLevel": _l("스마트공장 수준"), "AnalyticsTable": _l("통계표"),
     "MeisterProfile": _l("마이스터"), "Placement": _l("파견"), "Visit": _l("방문"), "Attendance": _l("출결"),
     "CohortInvitation": _l("기수 참여 요청"), "Target": _l("목표"), "ClosedMonth": _l("마감 월"),
+    "OnsiteClass": _l("현장 교육"), "ApiToken": _l("API 토큰"),
 }
 
 DETAIL_LABELS = {

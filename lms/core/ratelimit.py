@@ -61,6 +61,7 @@ def _certificate_number() -> str | None:
 PERSONAL_DATA_DOWNLOADS = (
     "labs.roster_export", "labs.attendance_export", "certificates.cohort_download", "certificates.download",
     "analytics.export", "analytics.instructor_export", "analytics.report", "meisters.report",
+    "admin.access_log_csv",
 )
 ROUTE_LIMITS: tuple[RouteLimit, ...] = (
     # GET and POST: a download may sit behind a form (an export reason) and still counts.

@@ -343,11 +343,33 @@ def _enrollment_status(b: Booking, session: LabSession) -> str | None:
 
 
 def my_bookings(user) -> list[Booking]:
-    """The user's bookings (booked, waitlisted and cancelled), newest session first."""
+    """The user's bookings (booked, waitlisted and cancelled), newest session first, with
+    each session's module, course, lab and room loaded in the same statement."""
+    from sqlalchemy.orm import joinedload
+
+    from lms.labs.overview import session_load_options
+
     return list(db.session.execute(
         select(Booking).join(LabSession, LabSession.id == Booking.session_id)
         .where(Booking.user_id == user.id).order_by(LabSession.starts_at.desc(), Booking.id.desc())
-    ).scalars())
+        .options(joinedload(Booking.session).options(*session_load_options()))
+    ).unique().scalars())
+
+
+def waitlist_positions(bookings) -> dict[int, int | None]:
+    """{booking id: 1-based place on its session's waiting list, or None when not waiting}
+    for many bookings in one statement (the rule of :func:`waitlist_position`)."""
+    waiting = [b for b in bookings if b.status == "waitlisted"]
+    out: dict[int, int | None] = {b.id: None for b in bookings}
+    if not waiting:
+        return out
+    ranked = (select(Booking.id, sa.func.row_number().over(partition_by=Booking.session_id,
+                                                            order_by=(Booking.created_at, Booking.id)).label("pos"))
+              .where(Booking.session_id.in_({b.session_id for b in waiting}), Booking.status == "waitlisted")
+              .subquery())
+    out.update(db.session.execute(select(ranked.c.id, ranked.c.pos)
+                                  .where(ranked.c.id.in_([b.id for b in waiting]))).tuples().all())
+    return out
 
 
 def waitlist_position(booking: Booking) -> int | None:

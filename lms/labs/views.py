@@ -675,7 +675,8 @@ def module_sessions(module_id: int):
     page = paginate(db.session, upcoming, UPCOMING_LIST, list_args(request.args, UPCOMING_LIST))
     sessions = page.items
     mine = {b.session_id: b for b in booking_svc.my_bookings(current_user) if b.status in ("booked", "waitlisted")}
-    positions = {sid: booking_svc.waitlist_position(b) for sid, b in mine.items()}
+    by_booking = booking_svc.waitlist_positions(list(mine.values()))  # one statement for the page
+    positions = {sid: by_booking[b.id] for sid, b in mine.items()}
     return render_template("labs/module_sessions.html", module=module, enrollment=enrollment, sessions=sessions,
                            page=page,
                            mine=mine, positions=positions, can_cancel=booking_svc.can_cancel,
@@ -714,7 +715,7 @@ def book(session_id: int):
 @policy("trainee")
 def my_bookings():
     items = booking_svc.my_bookings(current_user)
-    positions = {b.id: booking_svc.waitlist_position(b) for b in items}
+    positions = booking_svc.waitlist_positions(items)
     now = utcnow()
     ended = [b for b in items if b.session.ends_at < now]
     not_ended = sorted((b for b in items if b.session.ends_at >= now), key=lambda b: b.session.starts_at)

@@ -367,3 +367,14 @@ def test_cancelled_future_bookings_are_not_listed_as_past(world, client):
     login(client, user)
     html = client.get("/labs/bookings").text
     assert "취소된 예약" in html and "지난 예약" not in html
+
+
+def test_waiting_positions_in_bulk_equal_one_by_one(world):
+    """The page's one-statement positions agree with the per-booking rule."""
+    sessions = [make_session(world, capacity=1, start_in=timedelta(days=3)),
+                make_session(world, capacity=1, start_in=timedelta(days=4), module=second_practical(world))]
+    people = [enrolled_trainee(world)[0] for _ in range(4)]
+    made = [bk.book(u, s.id) for s in sessions for u in people[: 2 + sessions.index(s)]]
+    bulk = bk.waitlist_positions(made)
+    assert bulk == {b.id: bk.waitlist_position(b) for b in made}
+    assert sorted(p for p in bulk.values() if p) == [1, 1, 2]
