@@ -28,6 +28,17 @@ def _fmt(v, percent=False):
     return f"{v:,.0f}"
 
 
+WORD_JOINER = "\u2060"
+
+
+def keep_words(text) -> str:
+    """``text`` with no line break after a middle dot or before an opening bracket: Korean
+    compounds such as 반월·시화국가산업단지 and 기업(근로시간 …) stay whole on a phone
+    (``word-break: keep-all`` still breaks there). Plain text in, plain text out."""
+    text = "" if text is None else str(text)
+    return text.replace("·", WORD_JOINER + "·" + WORD_JOINER).replace("(", WORD_JOINER + "(")
+
+
 def hbar(items: list[tuple[str, object]], *, percent: bool = False, max_items: int = 20) -> Markup:
     """Horizontal bars in HTML (not SVG, so nothing is scaled down on a phone): one row per
     (label, value), the whole label wrapping between words, the value after the bar.
@@ -44,7 +55,7 @@ def hbar(items: list[tuple[str, object]], *, percent: bool = False, max_items: i
     for (label, raw), v in zip(shown, values):
         bar = "" if v is None else (f'<span class="hbar-bar" data-style="width: {max(85 * v / top, 0.5):.1f}%">'
                                     "</span>")
-        parts.append(f'<div class="hbar-row"><span class="hbar-label">{escape(label)}</span>'
+        parts.append(f'<div class="hbar-row"><span class="hbar-label">{escape(keep_words(label))}</span>'
                      f'<span class="hbar-track">{bar}<span class="hbar-value">{escape(_fmt(raw, percent))}</span></span>'
                      "</div>")
     parts.append("</div>")

@@ -47,6 +47,13 @@ def _filter_form(filters: Filters) -> FilterForm:
     return form
 
 
+@bp.app_template_global("keep_words")
+def _keep_words(text) -> str:
+    from lms.analytics.charts import keep_words
+
+    return keep_words(text)
+
+
 def fmt_cell(value, kind: str) -> str:
     """A cell as shown on screen: 12,345 · 45.6% · <5 · blank. A rate or a median whose
     people are too few to publish reads 비공개 (``<5`` would read as a value below 5;

@@ -59,3 +59,13 @@ def test_the_cumulative_table_ends_with_the_periods_last_month(world):
     data = services.dashboard(Filters.from_args({"from": "2026-01", "to": "2026-03"}), suppress=True)
     labels = [row[0] for row in data["tables"]["cumulative"]["rows"]]
     assert labels and labels[-1] == "2026-03"
+
+
+def test_compound_labels_do_not_break_after_a_middle_dot_or_before_a_bracket():
+    """Issue 13: 반월·시화국가산업단지 and 기업(근로시간 … broke across lines on a phone."""
+    from lms.analytics.charts import WORD_JOINER, hbar, keep_words
+
+    assert keep_words("반월·시화국가산업단지") == f"반월{WORD_JOINER}·{WORD_JOINER}시화국가산업단지"
+    assert keep_words("우선지원 기업(근로시간 단축)") == f"우선지원 기업{WORD_JOINER}(근로시간 단축)"
+    assert keep_words("반월·시화").replace(WORD_JOINER, "") == "반월·시화"  # nothing else changes
+    assert f"반월{WORD_JOINER}·" in str(hbar([("반월·시화", 10)]))

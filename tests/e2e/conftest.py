@@ -244,6 +244,9 @@ def label(text: str):
 _ENROLLED: dict[str, str] = {}  # e-mail -> TOTP key of accounts a test enrolled at first login
 
 
+_LAST_STEP: dict[str, int] = {}  # account -> the last 30-s TOTP step whose code a login used (no replay)
+
+
 def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the login form and wait until the app has navigated away from it."""
     page.goto(base_url + "/login")
@@ -261,8 +264,15 @@ def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> Non
         from lms.demo.seed import DEMO_TOTP_SECRET
 
         secret = _ENROLLED.get(email, DEMO_TOTP_SECRET)
-        for offset in (0, 30, 60):
-            page.get_by_label(label("인증 코드")).fill(pyotp.TOTP(secret).at(time.time() + offset))
+        # A code works once (no replay): each login uses a later 30-s step than the one
+        # before. The server accepts one step ahead (drift); beyond it, wait for the clock.
+        for _attempt in range(4):
+            now_step = int(time.time() // 30)
+            step = max(now_step, _LAST_STEP.get(email, -1) + 1)
+            if step > now_step + 1:
+                time.sleep((step - 1) * 30 - time.time() + 0.5)
+            _LAST_STEP[email] = step
+            page.get_by_label(label("인증 코드")).fill(pyotp.TOTP(secret).at(step * 30))
             page.locator("main form").get_by_role("button", name="확인").click()
             page.wait_for_load_state()
             if "/login/second-factor" not in page.url:
