@@ -70,8 +70,11 @@ def test_ministry_dashboard_filter_exports_and_report(page, demo_data):
     assert not [c for c in cells if EMAIL_RE.search(c)], "the XLSX export contains an e-mail address"
     assert page.url == filtered_url  # downloading did not leave the filtered view
 
-    # The monthly report PDF (last month).
-    pdf_bytes, pdf_name = _download(page, page.get_by_role("link", name="월간 보고서(PDF)"))
+    # The monthly report PDF: the month picker offers last month at most, and starts there.
+    picker = page.get_by_label("보고서 월")
+    last_month = picker.get_attribute("max")
+    assert picker.input_value() == last_month
+    pdf_bytes, pdf_name = _download(page, page.get_by_role("button", name="월간 보고서(PDF)"))
     assert pdf_bytes.startswith(b"%PDF-")
     assert pdf_name.endswith(".pdf")
     reader = PdfReader(io.BytesIO(pdf_bytes))
@@ -79,6 +82,7 @@ def test_ministry_dashboard_filter_exports_and_report(page, demo_data):
     report_text = "".join(p.extract_text() or "" for p in reader.pages)
     month = re.search(r"monthly-report-(\d{4})-(\d{2})\.pdf", pdf_name)
     assert month, pdf_name
+    assert f"{month.group(1)}-{month.group(2)}" == last_month
     assert "월간 통계 보고서" in report_text
     assert f"{int(month.group(1))}년 {int(month.group(2))}월" in report_text
     assert "주요 지표" in report_text
