@@ -60,11 +60,12 @@ def register_error_handlers(app: Flask) -> None:
 
     def make_handler(code: int):
         def handler(error):
+            # 405 keeps Werkzeug's Allow header (RFC 9110) on pages and problem details alike.
+            allow = [(k, v) for k, v in getattr(error, "get_headers", lambda: [])() if k.lower() == "allow"]
             if request.path.startswith("/api/"):
                 from lms.core.problems import problem
 
-                return problem(code)
-            allow = [(k, v) for k, v in getattr(error, "get_headers", lambda: [])() if k.lower() == "allow"]
+                return problem(code, headers=dict(allow))
             if _wants_json():
                 return jsonify(error=code), code, allow
             return render_template(f"errors/{code}.html", error=error), code, allow
