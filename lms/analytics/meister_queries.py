@@ -13,19 +13,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from lms.analytics.queries import _dbapi, _sql, epoch
+from lms.analytics.queries import epoch, frame as _rows
 
 EPOCH_DAY = np.datetime64("1970-01-01", "D")
-
-
-def _rows(stmt, cols: list[str]) -> pd.DataFrame:
-    cur = _dbapi().cursor()
-    try:
-        cur.execute(_sql(stmt))
-        rows = cur.fetchall()
-    finally:
-        cur.close()
-    return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
 
 
 def days(values: pd.Series) -> np.ndarray:

@@ -54,6 +54,18 @@ def _dialect() -> str:
     return db.engine.dialect.name
 
 
+def frame(stmt, cols: list[str]) -> pd.DataFrame:
+    """Run ``stmt`` on the raw DBAPI cursor (no ORM rows) and return its rows as a frame
+    with columns ``cols`` (an empty frame with those columns when there are none)."""
+    cur = _dbapi().cursor()
+    try:
+        cur.execute(_sql(stmt))
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
+
+
 def epoch(col):
     """Seconds since 1970 (UTC) as a float, or NULL. Stored UTC on both databases."""
     if _dialect() == "postgresql":
@@ -418,14 +430,7 @@ def load_dimensions() -> dict[str, pd.DataFrame]:
     from lms.orgs.models import Company, CompanySize, IndustrialComplex, Institution, Region, RootTechnology
     from lms.orgs.models import SmartFactoryLevel
 
-    def q(stmt, cols):
-        cur = _dbapi().cursor()
-        try:
-            cur.execute(_sql(stmt))
-            rows = cur.fetchall()
-        finally:
-            cur.close()
-        return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
+    q = frame
 
     return {
         "programmes": q(sa.select(Programme.id, Programme.kind, Programme.institution_id, Programme.name_ko),
