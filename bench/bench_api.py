@@ -15,48 +15,21 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
-GIVEN = ["민준", "서연", "도윤", "하은", "지호", "수아", "길동", "예린", "현우", "지민"]
-
-
 def _world(n: int):
     """n issued certificates and an employer's token; returns (items, secret)."""
+    from bench.bench_certificates import completed_cohort
     from lms.accounts.models import User
     from lms.api import tokens
-    from lms.catalog.models import Course
     from lms.certificates import services
-    from lms.core.db import utcnow
     from lms.core.timeutil import today_kst
     from lms.extensions import db
-    from lms.labs.models import Cohort, Programme
-    from lms.learning.models import Enrollment
-    from lms.orgs.models import Institution
 
-    inst = Institution(name_ko="한국스마트대학교", name_en="Korea Smart University", head_name_ko="김총장")
-    db.session.add(inst)
-    db.session.flush()
-    prog = Programme(institution_id=inst.id, kind="contract", name_ko="계약학과", name_en="Contract dept.")
-    db.session.add(prog)
-    db.session.flush()
-    cohort = Cohort(programme_id=prog.id, intake_year=2026, label="2026-1기", starts_on=date(2026, 3, 2))
-    course = Course(code="SF101", slug="sf101", title_ko="스마트공장 기초", title_en="Smart Factory Basics", hours=40,
-                    valid_for_months=36)
-    db.session.add_all([cohort, course])
-    db.session.flush()
-    now = utcnow()
-    users = [User(email=f"t{i}@bench.kr", name=SURNAMES[i % len(SURNAMES)] + GIVEN[i % len(GIVEN)],
-                  birth_date=date(1990, 1, 1) + timedelta(days=i)) for i in range(n)]
-    db.session.add_all(users)
-    db.session.flush()
-    db.session.add_all([Enrollment(user_id=u.id, course_id=course.id, cohort_id=cohort.id, programme_id=prog.id,
-                                   status="completed", enrolled_at=now - timedelta(days=90), completed_at=now)
-                        for u in users])
-    db.session.flush()
+    cohort, users = completed_cohort(n)
     certs = services.issue_for_cohort(cohort)
     employer = User(email="hr@bench.kr", name="인사담당", role="trainee")
     db.session.add(employer)

@@ -87,9 +87,42 @@ def bench_render(n: int) -> None:
     print(f"  whole page with QR      : {total:.2f} ms/cert")
 
 
+def completed_cohort(n: int):
+    """A contract-department cohort whose ``n`` trainees have completed SF101 and hold no
+    certificate yet (flushed, not committed): ``(cohort, users)``. Shared with bench_api."""
+    from lms.accounts.models import User
+    from lms.catalog.models import Course
+    from lms.core.db import utcnow
+    from lms.extensions import db
+    from lms.labs.models import Cohort, Programme
+    from lms.learning.models import Enrollment
+    from lms.orgs.models import Institution
+
+    inst = Institution(name_ko="한국스마트대학교", name_en="Korea Smart University", head_name_ko="김총장")
+    db.session.add(inst)
+    db.session.flush()
+    prog = Programme(institution_id=inst.id, kind="contract", name_ko="계약학과", name_en="Contract dept.")
+    db.session.add(prog)
+    db.session.flush()
+    cohort = Cohort(programme_id=prog.id, intake_year=2026, label="2026-1기", starts_on=date(2026, 3, 2))
+    course = Course(code="SF101", slug="sf101", title_ko="스마트공장 기초", title_en="Smart Factory Basics", hours=40,
+                    valid_for_months=36)
+    db.session.add_all([cohort, course])
+    db.session.flush()
+    now = utcnow()
+    users = [User(email=f"t{i}@bench.kr", name=SURNAMES[i % len(SURNAMES)] + GIVEN[i % len(GIVEN)],
+                  birth_date=date(1990, 1, 1) + timedelta(days=i)) for i in range(n)]
+    db.session.add_all(users)
+    db.session.flush()
+    db.session.add_all([Enrollment(user_id=u.id, course_id=course.id, cohort_id=cohort.id, programme_id=prog.id,
+                                   status="completed", enrolled_at=now - timedelta(days=90), completed_at=now)
+                        for u in users])
+    db.session.flush()
+    return cohort, users
+
+
 def bench_cohort(n: int) -> None:
     from lms import create_app
-    from lms.core.db import utcnow
     from lms.extensions import db
 
     from lms.config import normalise_db_url
@@ -104,32 +137,9 @@ def bench_cohort(n: int) -> None:
     with app.app_context():
         db.drop_all()
         db.create_all()
-        from lms.accounts.models import User
-        from lms.catalog.models import Course
         from lms.certificates import services
-        from lms.labs.models import Cohort, Programme
-        from lms.learning.models import Enrollment
-        from lms.orgs.models import Institution
 
-        inst = Institution(name_ko="한국스마트대학교", name_en="Korea Smart University", head_name_ko="김총장")
-        db.session.add(inst)
-        db.session.flush()
-        prog = Programme(institution_id=inst.id, kind="contract", name_ko="계약학과", name_en="Contract dept.")
-        db.session.add(prog)
-        db.session.flush()
-        cohort = Cohort(programme_id=prog.id, intake_year=2026, label="2026-1기", starts_on=date(2026, 3, 2))
-        course = Course(code="SF101", slug="sf101", title_ko="스마트공장 기초", title_en="Smart Factory Basics", hours=40,
-                        valid_for_months=36)
-        db.session.add_all([cohort, course])
-        db.session.flush()
-        now = utcnow()
-        users = [User(email=f"t{i}@bench.kr", name=SURNAMES[i % len(SURNAMES)] + GIVEN[i % len(GIVEN)],
-                      birth_date=date(1990, 1, 1) + timedelta(days=i)) for i in range(n)]
-        db.session.add_all(users)
-        db.session.flush()
-        db.session.add_all([Enrollment(user_id=u.id, course_id=course.id, cohort_id=cohort.id, programme_id=prog.id,
-                                       status="completed", enrolled_at=now - timedelta(days=90), completed_at=now)
-                            for u in users])
+        cohort, _users = completed_cohort(n)
         db.session.commit()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         certs = services.issue_for_cohort(cohort)
