@@ -42,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.core import security
 
     security.init_app(app, production=is_production(app))
+    from lms.core import input_guard
+
+    input_guard.init_app(app)  # NUL / lone surrogates in request text: 400 before any view or query
     from lms.core import static
 
     static.init_app(app)

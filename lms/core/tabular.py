@@ -20,6 +20,8 @@ from typing import Iterable, Iterator, Sequence
 
 from flask_babel import gettext as _
 
+from lms.core.input_guard import unstorable
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -99,6 +101,11 @@ def _cell_too_long(limits: ReadLimits, row: int, column: str | None) -> TableRea
     return TableReadError(_("칸의 내용이 너무 깁니다(%(n)d자 이내).", n=limits.max_cell_chars), row=row, column=column)
 
 
+def _unstorable_cell(row: int, column: str | None) -> TableReadError:
+    return TableReadError(_("칸에 저장할 수 없는 문자(NUL 문자)가 있습니다. 해당 문자를 지우고 다시 올려 주세요."),
+                          row=row, column=column)
+
+
 def _collect(records: Iterator[tuple[int, list[str]]], limits: ReadLimits) -> tuple[list[str], list[dict]]:
     """Header and row dicts from (row number, cells) records, enforcing the limits."""
     blank = 0
@@ -117,13 +124,17 @@ def _collect(records: Iterator[tuple[int, list[str]]], limits: ReadLimits) -> tu
     for i, h in enumerate(header):
         if len(h) > limits.max_cell_chars:
             raise _cell_too_long(limits, header_row, str(i + 1))
+        if unstorable(h):
+            raise _unstorable_cell(header_row, str(i + 1))
     rows: list[dict] = []
     for rowno, values in records:
         values = values[:limits.max_columns]
         for i, v in enumerate(values):
+            col = header[i] if i < len(header) and header[i] else str(i + 1)
             if len(v) > limits.max_cell_chars:
-                col = header[i] if i < len(header) and header[i] else str(i + 1)
                 raise _cell_too_long(limits, rowno, col)
+            if unstorable(v):
+                raise _unstorable_cell(rowno, col)
         if not any(v.strip() for v in values):
             blank += 1
             if blank > limits.max_blank_rows:

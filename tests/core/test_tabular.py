@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lms.core.tabular import ReadLimits, Table, TableReadError, decode_csv_bytes, read_table
+from lms.core.input_guard import unstorable
 from tests.xlsx_craft import uncompressed_size, xlsx
 
 SMALL = ReadLimits(max_rows=20, max_cell_chars=50, max_columns=10, max_uncompressed_bytes=200_000,
@@ -36,6 +37,9 @@ def _outcome_is_sound(data: bytes, filename: str, limits: ReadLimits = SMALL):
     for row in table.rows:
         assert isinstance(row["__row__"], int)
         assert all(len(v) <= limits.max_cell_chars for k, v in row.items() if k != "__row__")
+        # Nothing the database cannot store (PostgreSQL refuses NUL in text) leaves the reader.
+        assert not any(unstorable(k) or unstorable(v) for k, v in row.items() if k != "__row__")
+    assert not any(unstorable(h) for h in table.header)
     return table
 
 
@@ -168,3 +172,18 @@ def test_empty_inputs():
     assert table.rows == []
     with pytest.raises(TableReadError):
         read_table(io.BytesIO().getvalue(), "a.xlsx")
+
+
+@HYP
+@given(st.integers(1, 5), st.integers(0, 2), st.sampled_from(["utf-8", "utf-8-sig", "cp949"]))
+def test_a_nul_in_any_cell_names_its_row_and_column(row, col, encoding):
+    """A CSV cell holding a NUL character (Python's csv reader passes it through) is refused
+    with its line and column, so an import never reaches the database with it."""
+    lines = [["이름", "이메일", "생년월일"]] + [[f"홍길동{i}", f"u{i}@example.kr", "1990-01-02"] for i in range(6)]
+    lines[row][col] = lines[row][col][:2] + "\x00" + lines[row][col][2:]
+    data = "\n".join(",".join(cells) for cells in lines).encode(encoding)
+    with pytest.raises(TableReadError) as caught:
+        read_table(data, "roster.csv", SMALL)
+    assert caught.value.row == row + 1
+    assert caught.value.column == lines[0][col]
+    assert "NUL" in str(caught.value.message)
