@@ -108,9 +108,13 @@ def main() -> int:
         del base, report
 
     client = app.test_client()
+    from types import SimpleNamespace
+
+    from lms.accounts.sessions import seed_for_tests
+
     with client.session_transaction() as sess:
-        sess["_user_id"] = user_key
-        sess["_fresh"] = True
+        # A completed login, second factor included (ministry accounts need one).
+        seed_for_tests(sess, SimpleNamespace(get_id=lambda: user_key))
     with app.app_context():
         cache.clear()
         cache.bump()

@@ -37,6 +37,8 @@ def main() -> None:
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
         pages = _pages(db)
+        from lms.accounts.sessions import seed_for_tests
+
         statements: list[str] = []
         sa.event.listen(db.engine, "before_cursor_execute",
                         lambda conn, cursor, statement, *a: statements.append(statement))
@@ -50,8 +52,7 @@ def main() -> None:
                 with client.session_transaction() as sess:
                     sess.clear()
                     if user is not None:
-                        sess["_user_id"] = user.get_id()
-                        sess["_fresh"] = True
+                        seed_for_tests(sess, user)  # a completed login, second factor included
                 statements.clear()
                 start = time.perf_counter()
                 try:
