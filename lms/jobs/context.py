@@ -53,6 +53,30 @@ class JobContext:
         self.job.done = max(0, int(done)) if self.job.total is None else min(max(0, int(done)), self.job.total)
         self._save()
 
+    def progress_in_transaction(self, done: int, total: int) -> None:
+        """Progress of work that must commit as one transaction (an all-or-nothing import).
+
+        Written through a connection of its own, so the handler's open transaction is
+        neither committed nor disturbed; on PostgreSQL only (on SQLite a second writer
+        would wait for the handler's own write lock), and not in the inline (test) mode.
+        The job row in the handler's session is not touched: call :meth:`set_done` after
+        the commit for the final count."""
+        from flask import current_app
+
+        from lms.jobs.runner import mode
+
+        if mode() == "inline" or db.engine.dialect.name != "postgresql":
+            return
+        import sqlalchemy as sa
+
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(sa.update(Job).where(Job.id == self.job.id)
+                             .values(done=max(0, min(int(done), int(total))), total=max(0, int(total)),
+                                     heartbeat_at=utcnow()))
+        except Exception:  # noqa: BLE001 - progress is best effort; the work goes on
+            current_app.logger.debug("progress of job %s not written", self.job.id, exc_info=True)
+
     def advance(self, units: int = 1) -> None:
         """``units`` more units are done (and committed by the handler)."""
         self.set_done(self.job.done + int(units))

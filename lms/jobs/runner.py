@@ -171,6 +171,14 @@ class _request_context:
 
     def __exit__(self, *exc):
         if self._ctx is not None:
+            if exc[1] is None:  # what the handler noted for the access log, written with its work
+                from flask import g
+
+                from lms.core.access_log import append
+
+                for entry in g.pop("access_log_pending", None) or []:
+                    append(db.session, **entry)
+                db.session.commit()
             self._ctx.pop(exc[1])
         return False
 

@@ -363,9 +363,12 @@ def _invite(user, cohort: Cohort) -> None:
               kind="accounts.invitation")
 
 
-def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPreview:
+def apply_roster(cohort: Cohort, actor, data: bytes, filename: str, progress=None) -> RosterPreview:
     """Import every row or none. Re-parses the bytes (the database may have changed
-    since the preview) and raises ImportRejected if anything is wrong."""
+    since the preview) and raises ImportRejected if anything is wrong.
+
+    ``progress(done, total)``, when given, is called as rows are written (all inside the
+    caller's one transaction: it must not commit)."""
     from lms.accounts.models import User
     from lms.orgs.models import Company
 
@@ -389,7 +392,10 @@ def apply_roster(cohort: Cohort, actor, data: bytes, filename: str) -> RosterPre
     from lms.labs.invitations import invite
 
     created = updated = invited = 0
-    for r in preview.rows:
+    total = len(preview.rows)
+    for i, r in enumerate(preview.rows, 1):
+        if progress is not None and (i % 50 == 0 or i == total):
+            progress(i, total)
         if r.action == "skip":
             continue
         company = company_for(r.sponsor)

@@ -318,28 +318,21 @@ def roster_preview(cohort_id: int):
 @bp.route("/labs/cohorts/<int:cohort_id>/roster/confirm", methods=["POST"])
 @policy("instructor", "admin")
 def roster_confirm(cohort_id: int):
+    """Queue the import of the kept upload (job ``labs.roster_import``) and show its progress
+    page; the job writes every row or none and links back to the cohort."""
+    from lms.jobs import enqueue
     from lms.labs import roster
 
     c = get_cohort_for(current_user, cohort_id)
     token = request.form.get("token", "")
     try:
-        data, filename = roster.load_upload(c, current_user, token)
-        preview = roster.apply_roster(c, current_user, data, filename)
-        db.session.commit()
-    except ImportRejected as exc:
-        db.session.rollback()
-        preview = roster.RosterPreview(filename="", rows=[], errors=exc.errors)
-        flash(str(exc.message), "error")
-        return render_template("labs/roster_preview.html", cohort=c, preview=preview), 400
-    except DomainError as exc:  # NotFound (stale token) or a clash found while writing
-        db.session.rollback()
+        roster.load_upload(c, current_user, token)
+    except DomainError as exc:  # a stale or foreign token: nothing to import
         _flash_error(exc)
         return redirect(url_for("labs.cohort", cohort_id=c.id))
-    roster.discard_upload(token)
-    log_access("change", count=len(preview.rows), description=f"cohort {c.id} roster import ({filename[:80]})")
-    flash(_("명단을 가져왔습니다: 초대 %(i)d명, 변경 %(u)d명, 변경 없음 %(s)d명.",
-            i=preview.count("invite"), u=preview.count("update"), s=preview.count("skip")), "success")
-    return redirect(url_for("labs.cohort", cohort_id=c.id))
+    job = enqueue("labs.roster_import", actor=current_user, params={"cohort_id": c.id, "token": token},
+                  institution_id=c.programme.institution_id if c.programme is not None else None)
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 @bp.route("/labs/cohorts/<int:cohort_id>/roster.<fmt>", methods=["GET", "POST"])
@@ -777,3 +770,4 @@ def init_app(app) -> None:
 
 # The invited person's side of cohort invitations and the QR check-in register on this blueprint.
 from lms.labs import checkin_views, invitation_views  # noqa: E402,F401
+from lms.labs import jobs as _jobs  # noqa: E402,F401  (registers the labs' job handlers)

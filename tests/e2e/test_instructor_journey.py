@@ -60,8 +60,13 @@ def test_instructor_runs_a_cohort(page, browser, demo_data, tmp_path):
     expect(page.locator("main table").get_by_text("초대 메일 발송").first).to_be_visible()
     shot(page, "instructor-03-roster-preview")
     page.get_by_role("button", name="가져오기 확정").click()
-    page.wait_for_load_state()
+    # The import runs as a background job: its progress page ends on what it did.
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f]{32}$"))
+    expect(page.locator(".job-badge")).to_have_text("완료", timeout=60000)
     expect(page.get_by_text(re.compile(r"명단을 가져왔습니다: 초대 2명"))).to_be_visible()
+    shot(page, "instructor-03b-roster-job")
+    page.get_by_role("link", name="결과 보기").click()
+    page.wait_for_load_state()
     expect(page.locator("table.roster").get_by_text(trainee[0])).to_be_visible()
 
     # The same file again changes nothing: the confirm button is disabled.
