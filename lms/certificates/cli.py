@@ -26,7 +26,7 @@ def issue_cmd(cohort_id: int) -> None:
     if cohort is None:
         raise click.ClickException(f"cohort {cohort_id} not found")
     try:
-        certs = services.issue_for_cohort(cohort)
+        certs = services.issue_for_cohort(cohort, commit=db.session.commit)  # a chunk per transaction
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc.message))

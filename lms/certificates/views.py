@@ -368,7 +368,7 @@ def cohort(cohort_id: int):
 def cohort_issue(cohort_id: int):
     c = _cohort_for(cohort_id)
     try:
-        new = services.issue_for_cohort(c, actor=current_user)
+        new = services.issue_for_cohort(c, actor=current_user, commit=db.session.commit)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -391,19 +391,15 @@ def cohort_download(cohort_id: int):
     c = _cohort_for(cohort_id)
     if (form_page := ask_reason()) is not None:
         return form_page
-    bundle = documents.cohort_bundle(c, document_locale())
-    if not bundle.included:
+    fmt = "pdf" if request.args.get("format") == "pdf" else "zip"
+    out = documents.cohort_file(c, document_locale(), fmt)
+    if out is None:
         flash(_("내려받을 수료증이 없습니다."), "info")
         return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
-    if request.args.get("format") == "pdf":
-        data = bundle.merged_pdf()
-        name, mime = f"certificates-cohort-{c.id}.pdf", "application/pdf"
-    else:
-        data, name, mime = bundle.zip_bytes(), f"certificates-cohort-{c.id}.zip", "application/zip"
     db.session.commit()
-    log_access("download", [cert.user_id for cert, _state, _pdf in bundle.included], count=len(bundle.included),
-               description=f"cohort {c.id} certificates {name.rsplit('.', 1)[-1]}")
-    return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name, max_age=0)
+    log_access("download", out.user_ids, count=len(out.user_ids), description=f"cohort {c.id} certificates {fmt}")
+    return send_file(io.BytesIO(out.data), mimetype=out.mimetype, as_attachment=True, download_name=out.filename,
+                     max_age=0)
 
 
 @bp.route("/certificates/institutions/<int:institution_id>/assets", methods=["GET", "POST"])
