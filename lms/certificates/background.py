@@ -2,7 +2,7 @@
 
 ``lms/certificates/jobs.py`` registers these as the handlers ``certificates.issue_cohort``
 and ``certificates.cohort_bundle``; here they take any object with the ``JobContext``
-methods they use (``actor``, ``set_total``, ``advance``, ``set_summary``,
+methods they use (``actor``, ``set_total``, ``set_done``, ``set_summary``,
 ``set_result_url``, ``save_file``, ``set_access_log``), so tests can drive them directly.
 A rule the user can read (the cohort is gone, no right to it any more, nothing to
 download) is raised as a :class:`lms.errors.DomainError`; the handler turns it into the
@@ -43,22 +43,25 @@ def _cohort(ctx, cohort_id: int):
 
 
 class Reporter:
-    """``progress(done, total)`` as ``ctx.set_total`` / ``ctx.advance`` steps, at most every
-    ``every`` seconds (always the first and the last). Call it at a commit boundary."""
+    """``progress(done, total)`` as ``ctx.set_total`` / ``ctx.set_done`` calls, at most every
+    ``every`` seconds (always the first and the last). Call it at a commit boundary.
 
-    def __init__(self, ctx, every: float = 0.0):
-        self.ctx, self.every, self.sent, self.total, self.last = ctx, every, 0, None, 0.0
+    With ``carry``, a retry adds to what earlier attempts finished (``ctx.job.done``): the
+    issue's retry goes on with the enrollments still waiting, so the bar goes on too."""
+
+    def __init__(self, ctx, every: float = 0.0, *, carry: bool = False):
+        job = getattr(ctx, "job", None)
+        self.base = int(job.done or 0) if carry and job is not None and getattr(ctx, "attempt", 1) > 1 else 0
+        self.ctx, self.every, self.total, self.last = ctx, every, None, 0.0
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
         if 0 < done < total and now - self.last < self.every:
             return
         if total != self.total:
-            self.ctx.set_total(total)
+            self.ctx.set_total(self.base + total)
             self.total = total
-        if done > self.sent:
-            self.ctx.advance(done - self.sent)
-            self.sent = done
+        self.ctx.set_done(self.base + done)
         self.last = now
 
 
@@ -75,7 +78,8 @@ def issue_cohort(ctx, cohort_id: int) -> int:
     """Issue every eligible certificate of the cohort, a committed chunk at a time; returns how many."""
     cohort = _cohort(ctx, cohort_id)
     label = cohort.label
-    new = services.issue_for_cohort(cohort, actor=ctx.actor, progress=Reporter(ctx), commit=db.session.commit)
+    new = services.issue_for_cohort(cohort, actor=ctx.actor, progress=Reporter(ctx, carry=True),
+                                   commit=db.session.commit)
     ctx.set_result_url(cohort_path(cohort_id))
     if new:
         ctx.set_summary(_("%(cohort)s: 수료증 %(n)s건을 발급했습니다.", cohort=label, n=len(new)))
@@ -94,7 +98,7 @@ def cohort_bundle(ctx, cohort_id: int, fmt: str = "zip", locale: str = "ko", rea
     if out is None:
         raise ValidationError(_("내려받을 수료증이 없습니다."))
     db.session.commit()  # first-time PDF hashes (demo-seeded certificates)
-    ctx.set_access_log(out.user_ids, f"cohort {cohort.id} certificates {fmt}", reason or "")
+    ctx.set_access_log(out.user_ids, f"cohort {cohort.id} certificates {fmt}", reason=reason or "")
     ctx.save_file(out.data, out.filename, out.mimetype)
     summary = _("수료증 %(n)s건을 한 파일로 묶었습니다.", n=len(out.user_ids))
     if out.left_out:
