@@ -12,7 +12,7 @@ from lms.config import (DEV_SECRET, Defaults, env_overrides, is_production_env, 
                         production_settings)
 
 PACKAGES = ("orgs", "accounts", "catalog", "learning", "labs", "certificates", "analytics", "admin", "meisters", "privacy",
-            "demo", "api")
+            "jobs", "demo", "api")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

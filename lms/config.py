@@ -61,6 +61,15 @@ class Defaults:
     # Hops of reverse proxy in front of gunicorn whose X-Forwarded-For/-Proto are trusted
     # (werkzeug ProxyFix); 0 = none. deploy/nginx is one hop.
     PROXY_HOPS = 0
+    # Background jobs (lms.jobs): JOBS_MODE None = automatic (inline under TESTING, rq
+    # with REDIS_URL, else a thread of the web process); a running job whose heartbeat
+    # is older than JOBS_STALE_SECONDS is failed (its process died); RQ kills a job
+    # after JOBS_TIMEOUT_SECONDS.
+    JOBS_MODE = None
+    JOBS_QUEUE = "lms-jobs"
+    JOBS_STALE_SECONDS = 120
+    JOBS_HEARTBEAT_SECONDS = 15
+    JOBS_TIMEOUT_SECONDS = 3600
 
 
 # A production secret: at least this many characters (`python -c "import secrets;

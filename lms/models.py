@@ -9,6 +9,7 @@ from lms.certificates import models as certificates_models  # noqa: F401
 from lms.analytics import models as analytics_models  # noqa: F401
 from lms.meisters import models as meisters_models  # noqa: F401
 from lms.api import models as api_models  # noqa: F401
+from lms.jobs import models as jobs_models  # noqa: F401
 
 # --------------------------------------------------------------------------- indexes of the pages' queries
 # Composite indexes for the queries that filter on two columns (migration 0007_indexes).
