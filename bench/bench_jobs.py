@@ -95,14 +95,14 @@ def run_job(app, cohort_id: int, actor_id: int, n: int, mode: str) -> None:
     deadline = time.monotonic() + 600
     while True:
         job = db.session.get(Job, job_id, populate_existing=True)
-        if job.state in ("finished", "failed"):
+        if job.status in ("succeeded", "failed"):
             break
         db.session.rollback()
         if time.monotonic() > deadline:
-            raise SystemExit(f"job {job_id} still {job.state} after 600 s")
+            raise SystemExit(f"job {job_id} still {job.status} after 600 s")
         time.sleep(0.05)
     wall = time.perf_counter() - t0
-    assert job.state == "finished", (job.state, getattr(job, "error", None))
+    assert job.status == "succeeded", (job.status, job.error)
     extra = _job_seconds(job)
     db.session.rollback()
     assert _issued(cohort_id) == n

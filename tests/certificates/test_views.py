@@ -14,7 +14,7 @@ from lms.certificates import services, verify as ratelimit
 from lms.certificates.pdf import render_certificate
 from lms.core.db import utcnow
 from lms.extensions import db
-from tests.certificates.conftest import completed_enrollment
+from tests.certificates.conftest import completed_enrollment, job_file, queued_job
 from tests.conftest import login
 from tests.factories import make_institution, make_user
 from tests.exports import download
@@ -183,15 +183,26 @@ def test_cohort_issue_and_downloads(client, cohort):
     assert client.get(f"/certificates/cohorts/{cohort.id}").status_code == 404
     login(client, teacher)
     assert client.get(f"/certificates/cohorts/{cohort.id}").status_code == 200
-    assert client.post(f"/certificates/cohorts/{cohort.id}/issue").status_code == 302
+    job_id = queued_job(client.post(f"/certificates/cohorts/{cohort.id}/issue"))  # a job, run inline in tests
+    progress = client.get(f"/jobs/{job_id}")
+    assert progress.status_code == 200 and "2" in progress.get_data(as_text=True)
     certs = services.cohort_certificates(cohort)
     assert len(certs) == 2
-    r = download(client, f"/certificates/cohorts/{cohort.id}/download?format=zip")
+    assert client.get(f"/certificates/cohorts/{cohort.id}/download?format=zip").mimetype == "text/html"  # the reason
+    r = job_file(client, download(client, f"/certificates/cohorts/{cohort.id}/download?format=zip"))
     assert r.status_code == 200 and r.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(r.data)).namelist()
     assert sorted(names) == sorted(f"{c.number}.pdf" for c in certs)
-    r = download(client, f"/certificates/cohorts/{cohort.id}/download?format=pdf")
+    r = job_file(client, download(client, f"/certificates/cohorts/{cohort.id}/download?format=pdf"))
     assert r.status_code == 200 and len(PdfReader(io.BytesIO(r.data)).pages) == 2
+    # Nothing eligible any more: the job says so; nothing to download: no job at all.
+    again = client.get(f"/jobs/{queued_job(client.post(f'/certificates/cohorts/{cohort.id}/issue'))}")
+    assert "새로 발급할 수료 대상자가 없습니다" in again.get_data(as_text=True)
+    for cert in certs:
+        services.revoke(cert, make_user(role="admin"), "잘못 발급")
+    db.session.commit()
+    r = download(client, f"/certificates/cohorts/{cohort.id}/download?format=zip")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/certificates/cohorts/{cohort.id}")
 
 
 def test_manage_lists_expiring(client, cohort, institution):
