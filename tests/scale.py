@@ -116,6 +116,21 @@ def _add_meister_world(w) -> None:
     _add_visits(w, 1)
     _add_onsite(w)
     _add_api_token(w)
+    w.job = _add_jobs(w, 1)[0]
+
+
+def _add_jobs(w, n: int) -> list:
+    """``n`` finished background jobs of the instructor (one with a result file): "my jobs" lists them."""
+    from lms.jobs.models import Job
+
+    jobs = [Job(kind="tests.scale", owner_id=w.instructor.id, params={}, status=("succeeded", "failed")[k % 2],
+                done=10, total=10, attempts=1, summary="10건", error="" if k % 2 == 0 else "멈춤",
+                result_name="result.csv" if k % 2 == 0 else "", result_mime="text/csv",
+                result_data=b"a,b\n" if k % 2 == 0 else None, result_size=4 if k % 2 == 0 else 0,
+                started_at=utcnow(), finished_at=utcnow(), heartbeat_at=utcnow()) for k in range(n)]
+    db.session.add_all(jobs)
+    db.session.flush()
+    return jobs
 
 
 def _add_api_token(w) -> None:
@@ -226,6 +241,7 @@ def grow(w, trainees: int, sessions: int, logs: int) -> None:
     from lms.core.outbox import OutboxMessage
     from lms.labs.models import Attendance, Booking, PracticalSignoff
 
+    _add_jobs(w, logs)
     for _ in range(trainees):
         w.n += 1
         user = make_user("trainee", name=f"규모훈련생{w.n:03d}", birth_date=date(1990, 1, 1 + w.n % 28),

@@ -68,6 +68,12 @@ KINDS: tuple[Kind, ...] = (
     Kind("quiz_attempt_drafts", "quiz_attempts", 12,
          "제출하지 않은 퀴즈 응시(초안): 시작 1년 뒤 파기 (평가 기록이 아님)", "started_at",
          lambda t: t.c.submitted_at.is_(None)),
+    Kind("job_results", "jobs", 1,
+         "백그라운드 작업의 결과 파일(명단·수료증 묶음 등): 작업이 끝나고 1개월 뒤 파일만 파기 (제21조)", "finished_at",
+         lambda t: t.c.result_data.is_not(None)),
+    Kind("jobs", "jobs", 12,
+         "끝난 백그라운드 작업의 기록(누가 무엇을 언제): 1년 뒤 파기", "finished_at",
+         lambda t: t.c.status.in_(("succeeded", "failed"))),
     Kind("unconfirmed_accounts", "users", 1,
          "이메일 확인을 마치지 않은 자가 가입 계정: 1개월 뒤 동의 기록과 함께 파기 (제21조)", "created_at",
          _users_without_records),
@@ -118,6 +124,20 @@ def _purge_access_log(session, when: datetime, dry_run: bool, batch: int) -> int
         deleted += session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.id.in_(ids))).rowcount
 
 
+def _clear_job_results(session, kind: Kind, when: datetime, dry_run: bool, batch: int) -> int:
+    """Drop the result files of jobs finished before ``when``; the job rows stay (their own period)."""
+    t = _table(kind.table)
+    cond = _expired(kind, t, when)
+    if dry_run:
+        return session.execute(sa.select(sa.func.count()).select_from(t).where(cond)).scalar_one()
+    cleared = 0
+    while True:
+        ids = session.execute(sa.select(t.c.id).where(cond).order_by(t.c.id).limit(batch)).scalars().all()
+        if not ids:
+            return cleared
+        cleared += session.execute(sa.update(t).where(t.c.id.in_(ids)).values(result_data=None)).rowcount
+
+
 def _purge_rows(session, kind: Kind, when: datetime, dry_run: bool, batch: int) -> int:
     t = _table(kind.table)
     cond = _expired(kind, t, when)
@@ -141,6 +161,8 @@ def purge(session, *, dry_run: bool = False, batch: int = 1000, today: date | No
         when = cutoff(kind, today)
         if kind.key == "access_log":
             counts[kind.key] = _purge_access_log(session, when, dry_run, batch)
+        elif kind.key == "job_results":
+            counts[kind.key] = _clear_job_results(session, kind, when, dry_run, batch)
         else:
             counts[kind.key] = _purge_rows(session, kind, when, dry_run, batch)
         if commit and not dry_run:

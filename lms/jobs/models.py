@@ -46,8 +46,9 @@ class Job(db.Model):
     summary: Mapped[str] = mapped_column(sa.String(255), default="")
     error: Mapped[str] = mapped_column(sa.String(500), default="")  # the user's words, never a traceback
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    resumed_from: Mapped[int] = mapped_column(sa.Integer, default=0)  # ``done`` when this attempt started
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # of the current (or last) attempt
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     result_url: Mapped[str] = mapped_column(sa.String(255), default="")

@@ -58,7 +58,7 @@ def enqueue(kind: str, *, actor, params: dict | None = None, institution_id: int
     handler_for(kind)
     job = Job(kind=kind, owner_id=actor.id, institution_id=institution_id,
               params={**(params or {}), "_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])},
-              status=QUEUED, done=0, attempts=0)
+              status=QUEUED, done=0, attempts=0, resumed_from=0)
     db.session.add(job)
     db.session.commit()
     dispatch(job.id)
@@ -103,7 +103,7 @@ def _claim(job_id: str) -> bool:
     now = utcnow()
     claimed = db.session.execute(
         sa.update(Job).where(Job.id == job_id, Job.status == QUEUED)
-        .values(status=RUNNING, attempts=Job.attempts + 1, started_at=sa.func.coalesce(Job.started_at, now),
+        .values(status=RUNNING, attempts=Job.attempts + 1, started_at=now, resumed_from=Job.done,
                 heartbeat_at=now, error="")
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
@@ -205,15 +205,17 @@ def mark_failed(job_id: str, message=None) -> bool:
 
 
 def eta_seconds(job: Job, now=None) -> int | None:
-    """Seconds left, from the pace so far (done units over time since start); None when unknown."""
-    if job.status != RUNNING or not job.total or not job.done or job.started_at is None:
+    """Seconds left, from this attempt's pace (units done since it started over the time
+    since then; a retry's pace ignores the time the job sat failed); None when unknown."""
+    progressed = (job.done or 0) - (job.resumed_from or 0)
+    if job.status != RUNNING or not job.total or progressed <= 0 or job.started_at is None:
         return None
     now = now or utcnow()
     elapsed = (now - job.started_at).total_seconds()
     if elapsed <= 0:
         return None
     left = max(0, job.total - job.done)
-    return int(round(left * elapsed / job.done))
+    return int(round(left * elapsed / progressed))
 
 
 def heartbeat_loop(app, job_id: str, stop: threading.Event, every: float) -> None:

@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("summary", sa.String(length=255), nullable=False),
         sa.Column("error", sa.String(length=500), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("resumed_from", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),

@@ -30,6 +30,10 @@ EXPECTED_STATUS = {
     "accounts.second_factor_setup": {200, 403},  # staff only, whatever the policy lets in
     "meisters.report": {404},  # a placement's report exists once it is closed; the world's is open
     "meisters.public_report": {400},
+    # A job is its owner's (the instructor's): every other role gets 404 (admins see it).
+    "jobs.detail": {200, 404},
+    "jobs.status": {200, 404},
+    "jobs.result": {200, 404},
 }
 
 
@@ -113,6 +117,8 @@ def _args(w, endpoint: str, arguments: set[str]) -> dict:
             out[name] = w.visit.id
         elif name == "class_id":
             out[name] = w.onsite_class.id
+        elif name == "job_id":
+            out[name] = w.job.id
         elif name == "token_id":
             out[name] = w.api_token.id
         elif name == "photo_id":

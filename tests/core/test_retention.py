@@ -137,3 +137,31 @@ def test_purge_cli_prints_counts_per_kind(app):
     for kind in retention.KINDS:
         assert f"{kind.key}\twould delete" in out.output
     assert _exists(OutboxMessage, mail)
+
+
+def test_job_result_files_go_after_a_month_and_finished_jobs_after_a_year():
+    """A cohort's certificate bundle or roster export left in "my jobs" is personal data:
+    the file goes a month after the job ended, the record of the job after a year; a job
+    still running is never touched."""
+    from lms.jobs.models import Job
+
+    owner = make_user("instructor")
+
+    def job(finished_days_ago, status="succeeded"):
+        row = Job(kind="tests.scale", owner_id=owner.id, params={}, status=status, done=1, total=1, attempts=1,
+                  result_name="r.csv", result_mime="text/csv", result_data=b"x", result_size=1,
+                  created_at=_ago(days=finished_days_ago or 1),
+                  finished_at=_ago(days=finished_days_ago) if finished_days_ago is not None else None)
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    with frozen_clock(NOW):
+        fresh, month_old, year_old, running = job(10), job(40), job(400), job(None, "running")
+        counts = retention.purge(db.session, commit=False)
+    data = dict(db.session.execute(sa.select(Job.id, Job.result_data).where(
+        Job.id.in_([fresh, month_old, year_old, running]))).all())
+    assert data[fresh] == b"x" and data[running] == b"x"
+    assert data[month_old] is None  # the file is gone, the record stays
+    assert year_old not in data
+    assert counts["job_results"] >= 1 and counts["jobs"] >= 1

@@ -79,6 +79,9 @@ def test_eta_from_the_pace_so_far(app):
     job = Job(status="running", done=25, total=100, started_at=now - timedelta(seconds=10))
     assert eta_seconds(job, now) == 30
     assert eta_seconds(Job(status="running", done=0, total=100, started_at=now), now) is None
+    # A retry that resumed at 60 and did 20 more in 10 s: 20 left at that pace, whatever came before.
+    assert eta_seconds(Job(status="running", done=80, resumed_from=60, total=100,
+                           started_at=now - timedelta(seconds=10)), now) == 10
 
 
 def test_progress_page_and_status_show_counts_and_result(app, client):

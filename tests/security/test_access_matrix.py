@@ -47,6 +47,7 @@ _TABLE = {
         meisters.confirm catalog.courses labs.checkin_scan certificates.verify_pdf_form api.openapi_json
         api.docs""",
     (AUTHENTICATED,): "accounts.profile accounts.second_factor accounts.second_factor_setup",
+    ("trainee", "instructor", "ministry", "admin", "meister"): "jobs.mine jobs.detail jobs.status jobs.result jobs.retry",
     ("trainee",): """learning.dashboard learning.enroll learning.resume learning.module learning.quiz_start
         learning.quiz_submit learning.quiz_result learning.complete learning.withdraw labs.my_bookings
         labs.booking_ics labs.booking_cancel labs.checkin labs.module_sessions labs.book labs.cohort_invitation
@@ -85,6 +86,11 @@ PERSONAL_PUBLIC = {"certificates.verify", "certificates.verify_code", "certifica
 OK, LOGIN = "ok", "login"
 # (endpoint, method) -> {role or "*": allowed statuses}: answers that differ from the policy's default.
 OVERRIDES: dict[tuple[str, str], dict[str, set[int]]] = {
+    # A background job is its owner's (the world's instructor): others get 404; an admin
+    # sees it (to help) but may not retry someone else's job.
+    **{(ep, "GET"): {"trainee": {404}, "ministry": {404}, "meister": {404}}
+       for ep in ("jobs.detail", "jobs.status", "jobs.result")},
+    ("jobs.retry", "POST"): {"trainee": {404}, "ministry": {404}, "meister": {404}, "admin": {403}},
     # Token links with a token that is not one: the page explains (400) or, for a
     # cohort invitation, is not found; the world's own tokens are used where it has them.
     ("accounts.reset_password", "GET"): {"*": {400}}, ("accounts.reset_password", "POST"): {"*": {400}},

@@ -54,6 +54,7 @@ B_IDS = {
     "photo_id": lambda b, ep: b.photo.id,
     "class_id": lambda b, ep: b.onsite_class.id,
     "token_id": lambda b, ep: b.api_token.id,
+    "job_id": lambda b, ep: b.job.id,  # a job of B's instructor
     "token": lambda b, ep: b.tokens[ep],
     "code": lambda b, ep: {"catalog.course": b.course.code, "learning.enroll": b.course.code}.get(
         ep, b.me_cert.verification_code),
