@@ -277,6 +277,17 @@ def test_cli_issue_for_cohort(app, cohort):
     r = app.test_cli_runner().invoke(args=["certificates", "issue", "--cohort", str(cohort.id)])
     assert r.exit_code == 0, r.output
     assert len(services.cohort_certificates(cohort)) == 1
+    assert "issuing:" not in r.stderr  # no terminal, no --progress: no progress lines
+
+
+def test_cli_issue_shows_progress_when_asked(app, cohort):
+    for _ in range(3):
+        completed_enrollment(cohort=cohort)
+    db.session.flush()
+    r = app.test_cli_runner().invoke(args=["certificates", "issue", "--cohort", str(cohort.id), "--progress"])
+    assert r.exit_code == 0, r.output
+    assert "issuing: 0/3" in r.stderr and "issuing: 3/3" in r.stderr
+    assert len(r.stdout.strip().splitlines()) == 3 and "issued 3 certificate(s)" in r.stderr
 
 
 def test_dashboard_partial_lists_own_certificates(app, client, cert):
