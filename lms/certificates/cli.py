@@ -16,20 +16,56 @@ from lms.extensions import db
 cli = AppGroup("certificates", help="Certificates: issue, list, render, revoke, remind.")
 
 
+class _Progress:
+    """``progress(done, total)`` for a CLI command, on stderr: a bar on a terminal, one
+    "done/total" line per step with ``--progress`` elsewhere (logs, CI), nothing otherwise."""
+
+    def __init__(self, label: str, show: bool | None):
+        self.tty = sys.stderr.isatty()
+        self.show = self.tty if show is None else show
+        self.label, self.bar, self.done = label, None, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.show:
+            return
+        if not self.tty:
+            click.echo(f"{self.label}: {done}/{total}", err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr,
+                                         show_pos=True, show_eta=True)
+            self.bar.__enter__()
+        self.bar.length = max(total, 1)
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 @cli.command("issue")
 @click.option("--cohort", "cohort_id", type=int, required=True, help="Cohort id: issue for every eligible trainee.")
-def issue_cmd(cohort_id: int) -> None:
-    """Issue certificates for all eligible (completed) trainees of a cohort."""
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: a bar when stderr is a terminal).")
+def issue_cmd(cohort_id: int, progress: bool | None) -> None:
+    """Issue certificates for all eligible (completed) trainees of a cohort.
+
+    A chunk of 100 per transaction: after an interruption, run it again to go on."""
     from lms.labs.models import Cohort
 
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
         raise click.ClickException(f"cohort {cohort_id} not found")
+    bar = _Progress("issuing", progress)
     try:
-        certs = services.issue_for_cohort(cohort)
+        certs = services.issue_for_cohort(cohort, commit=db.session.commit, progress=bar)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc.message))
+    finally:
+        bar.close()
     db.session.commit()
     for c in certs:
         click.echo(f"{c.number}\t{c.snapshot.get('name', '')}")

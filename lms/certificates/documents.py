@@ -15,6 +15,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 
 from lms.certificates import services
 from lms.certificates.models import Certificate
@@ -52,6 +53,10 @@ def file_name(cert: Certificate, locale: str, state: str) -> str:
     return f"certificate-{cert.number}{suffix}.pdf"
 
 
+def _zip_name(cert: Certificate, state: str) -> str:
+    return f"{cert.number}.pdf" if state == VALID else f"{cert.number}-{state}.pdf"
+
+
 @dataclass
 class CohortBundle:
     """The certificates of a cohort download: those included (with their PDFs) and those left out."""
@@ -65,25 +70,86 @@ class CohortBundle:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for cert, state, data in self.included:
-                name = f"{cert.number}.pdf" if state == VALID else f"{cert.number}-{state}.pdf"
-                zf.writestr(name, data)
+                zf.writestr(_zip_name(cert, state), data)
         return buf.getvalue()
 
     def merged_pdf(self) -> bytes:
         return merge(data for _, _, data in self.included)
 
 
-def cohort_bundle(cohort, locale: str = "ko", today: date | None = None) -> CohortBundle:
-    """The cohort's current certificates: valid ones as issued, expired ones stamped; revoked
-    ones (and superseded ones, should a chain end in one) are left out and listed."""
+Progress = Callable[[int, int], None]
+
+
+def _split(cohort, today: date | None):
     certs = services.cohort_certificates(cohort)
     included, left_out = [], []
     for cert, state in zip(certs, states_of(certs, today)):
-        if state in VOID:
-            left_out.append((cert, state))
-        else:
-            included.append((cert, state, document(cert, locale, today, state=state)[0]))
+        (left_out if state in VOID else included).append((cert, state))
+    return included, left_out
+
+
+def cohort_bundle(cohort, locale: str = "ko", today: date | None = None, *,
+                  progress: Progress | None = None) -> CohortBundle:
+    """The cohort's current certificates: valid ones as issued, expired ones stamped; revoked
+    ones (and superseded ones, should a chain end in one) are left out and listed.
+    ``progress(done, total)`` after each PDF rendered (total: the certificates included)."""
+    wanted, left_out = _split(cohort, today)
+    included = []
+    for i, (cert, state) in enumerate(wanted, 1):
+        included.append((cert, state, document(cert, locale, today, state=state)[0]))
+        if progress is not None:
+            progress(i, len(wanted))
     return CohortBundle(included, left_out)
+
+
+FORMATS = {"zip": "application/zip", "pdf": "application/pdf"}
+
+
+@dataclass
+class CohortFile:
+    """A cohort download ready to hand out: the bytes, its name and type, and whose data it holds."""
+
+    data: bytes
+    filename: str  # certificates-cohort-<id>[-en].zip | .pdf
+    mimetype: str
+    user_ids: list[int]  # the holders of the certificates included (for the access log)
+    left_out: int  # revoked or superseded certificates not included
+
+
+def cohort_file(cohort, locale: str = "ko", fmt: str = "zip", today: date | None = None, *,
+                progress: Progress | None = None) -> CohortFile | None:
+    """The cohort's ZIP (``fmt="zip"``, one PDF per certificate) or merged PDF (``"pdf"``) in
+    ``locale``, built one certificate at a time (each PDF is added and dropped, so memory
+    holds the output, not every PDF twice); None when no certificate is included.
+    ``progress(done, total)`` after each certificate. Flushes first-time PDF hashes."""
+    import zipfile
+
+    from pypdf import PdfReader, PdfWriter
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown cohort download format {fmt!r}")
+    locale = "en" if locale == "en" else "ko"
+    wanted, left_out = _split(cohort, today)
+    if not wanted:
+        return None
+    out = io.BytesIO()
+    zf = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) if fmt == "zip" else None
+    writer = PdfWriter() if fmt == "pdf" else None
+    for i, (cert, state) in enumerate(wanted, 1):
+        data = document(cert, locale, today, state=state)[0]
+        if zf is not None:
+            zf.writestr(_zip_name(cert, state), data)
+        else:
+            writer.append(PdfReader(io.BytesIO(data)))
+        if progress is not None:
+            progress(i, len(wanted))
+    if zf is not None:
+        zf.close()
+    else:
+        writer.write(out)
+    suffix = "-en" if locale == "en" else ""
+    return CohortFile(out.getvalue(), f"certificates-cohort-{cohort.id}{suffix}.{fmt}", FORMATS[fmt],
+                      [cert.user_id for cert, _state in wanted], len(left_out))
 
 
 def cohort_left_out(cohort, today: date | None = None) -> list[tuple[Certificate, str]]:

@@ -213,8 +213,9 @@ def on_enrollment_completed(sender, **kwargs) -> None:
         logging.getLogger("lms.certificates").exception("certificate issue failed for enrollment %s", sender.id)
 
 
-def eligible_enrollments(cohort) -> list:
-    """Completed enrollments of ``cohort`` without a certificate yet (after re-evaluating active ones)."""
+def refresh_active(cohort) -> None:
+    """Re-evaluate the completion of ``cohort``'s active enrollments (one that is now
+    complete fires the completion signal, which issues its certificate)."""
     from lms.learning.models import Enrollment
 
     active = db.session.execute(
@@ -228,6 +229,13 @@ def eligible_enrollments(cohort) -> list:
         if refresh_completion is not None:
             for e in active:
                 refresh_completion(e)
+
+
+def eligible_enrollments(cohort) -> list:
+    """Completed enrollments of ``cohort`` without a certificate yet (after re-evaluating active ones)."""
+    from lms.learning.models import Enrollment
+
+    refresh_active(cohort)
     issued = select(Certificate.enrollment_id).where(Certificate.supersedes_id.is_(None))
     return list(db.session.execute(
         select(Enrollment).where(Enrollment.cohort_id == cohort.id, Enrollment.status == "completed",
@@ -235,47 +243,18 @@ def eligible_enrollments(cohort) -> list:
     ).scalars())
 
 
-def issue_for_cohort(cohort, actor=None) -> list[Certificate]:
-    """Issue certificates for every eligible trainee of ``cohort``; returns the new ones.
+def issue_for_cohort(cohort, actor=None, *, chunk_size: int | None = None, progress=None,
+                     commit=None) -> list[Certificate]:
+    """Issue certificates for every eligible trainee of ``cohort``, in chunks of
+    ``chunk_size`` (default 100), each certificate whole or not at all and exactly
+    once; returns the new ones. ``commit`` (the caller's ``db.session.commit``) makes
+    every chunk its own transaction, so a retry after a failure goes on with the
+    rest; ``progress(done, total)`` reports enrollments handled. See
+    :mod:`lms.certificates.bulk`."""
+    from lms.certificates import bulk
 
-    The same exactly-once rule as :func:`issue_for_enrollment`, done in bulk for
-    speed: lock all candidate enrollments, skip those that got a certificate
-    meanwhile, reserve exactly that many consecutive numbers with one counter
-    lock, then insert the certificates and audit events in batches.
-    """
-    from lms.accounts.models import User
-    from lms.learning.models import Enrollment
-    from sqlalchemy.orm import selectinload
-
-    candidates = eligible_enrollments(cohort)
-    if not candidates:
-        return []
-    ids = [e.id for e in candidates]
-    locked = db.session.execute(
-        select(Enrollment).where(Enrollment.id.in_(ids)).order_by(Enrollment.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalars().all()
-    done = set(db.session.execute(
-        select(Certificate.enrollment_id).where(Certificate.enrollment_id.in_(ids), Certificate.supersedes_id.is_(None))
-    ).scalars())
-    todo = [e for e in locked if e.id not in done and e.status == "completed"]
-    if not todo:
-        return []
-    # Load the trainees and their companies in two queries instead of two per trainee.
-    db.session.execute(select(User).where(User.id.in_({e.user_id for e in todo}))
-                       .options(selectinload(User.company))).scalars().all()
-    issued_at = utcnow()
-    first = numbering.reserve(to_kst(issued_at).year, len(todo))
-    certs = []
-    for i, e in enumerate(todo):
-        institution = issuing_institution(e)
-        certs.append(_new_certificate(e, institution, build_snapshot(e, institution), issued_at=issued_at,
-                                      serial=first + i, flush=False))
-    db.session.flush()
-    for cert in certs:
-        audit.record(actor, "certificate.issue", cert, number=cert.number, enrollment_id=cert.enrollment_id)
-    db.session.flush()
-    return certs
+    return bulk.issue_for_cohort(cohort, actor, chunk_size=chunk_size or bulk.CHUNK_SIZE, progress=progress,
+                                 commit=commit)
 
 
 def cohort_certificates_query(cohort):

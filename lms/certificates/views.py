@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from lms.certificates import documents, services, verify as ratelimit
+from lms.certificates import jobs as _jobs  # noqa: F401  (registers the certificates' job handlers)
 from lms.certificates.forms import (ExpiringForm, InstitutionAssetsForm, ReissueForm, RevokeForm, VerifyForm,
                                     VerifyPdfForm, normalise_number)
 from lms.certificates.models import Certificate
@@ -366,20 +367,23 @@ def cohort(cohort_id: int):
 @bp.post("/certificates/cohorts/<int:cohort_id>/issue")
 @policy("instructor", "admin")
 def cohort_issue(cohort_id: int):
+    """Queue the issue of every eligible certificate of the cohort (job ``certificates.issue_cohort``)
+    and show its progress page; the job's result links back to the cohort page."""
+    from lms.jobs import enqueue
+
     c = _cohort_for(cohort_id)
-    try:
-        new = services.issue_for_cohort(c, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
-    db.session.commit()
-    if new:
-        flash(_("수료증 %(n)s건을 발급했습니다.", n=len(new)), "success")
-    else:
-        flash(_("새로 발급할 수료 대상자가 없습니다. 학습 중인 훈련생에게 무엇이 남았는지는 '누가 무엇이 남았는지 보기'에서 확인하세요."),
-              "info")
-    return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
+    job = enqueue("certificates.issue_cohort", actor=current_user, params={"cohort_id": c.id},
+                  institution_id=c.programme.institution_id if c.programme is not None else None)
+    return redirect(url_for("jobs.detail", job_id=job.id))
+
+
+def _downloadable_count(cohort) -> int:
+    """How many certificates a download of ``cohort`` would hold (not revoked, not superseded)."""
+    return db.session.execute(select(func.count()).select_from(
+        services.cohort_certificates_query(cohort).where(
+            Certificate.revoked_at.is_(None),
+            Certificate.id.not_in(select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))))
+        .subquery())).scalar_one()
 
 
 @bp.route("/certificates/cohorts/<int:cohort_id>/download", methods=["GET", "POST"])
@@ -387,23 +391,25 @@ def cohort_issue(cohort_id: int):
 @policy("instructor", "admin")
 def cohort_download(cohort_id: int):
     """ZIP (default) or one merged PDF (``format=pdf``) of the cohort's certificates in ``?lang=``:
-    valid ones as issued, expired ones stamped, revoked and superseded ones left out."""
+    valid ones as issued, expired ones stamped, revoked and superseded ones left out. The reason
+    is asked first; the file is then built by a job (``certificates.cohort_bundle``) whose progress
+    page offers it, and its download writes the access-log entry with that reason."""
+    from flask import g
+
+    from lms.jobs import enqueue
+
     c = _cohort_for(cohort_id)
     if (form_page := ask_reason()) is not None:
         return form_page
-    bundle = documents.cohort_bundle(c, document_locale())
-    if not bundle.included:
+    if not _downloadable_count(c):
         flash(_("내려받을 수료증이 없습니다."), "info")
         return redirect(url_for("certificates.cohort", cohort_id=cohort_id))
-    if request.args.get("format") == "pdf":
-        data = bundle.merged_pdf()
-        name, mime = f"certificates-cohort-{c.id}.pdf", "application/pdf"
-    else:
-        data, name, mime = bundle.zip_bytes(), f"certificates-cohort-{c.id}.zip", "application/zip"
-    db.session.commit()
-    log_access("download", [cert.user_id for cert, _state, _pdf in bundle.included], count=len(bundle.included),
-               description=f"cohort {c.id} certificates {name.rsplit('.', 1)[-1]}")
-    return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name, max_age=0)
+    fmt = "pdf" if request.args.get("format") == "pdf" else "zip"
+    job = enqueue("certificates.cohort_bundle", actor=current_user,
+                  params={"cohort_id": c.id, "fmt": fmt, "locale": document_locale(),
+                          "reason": g.get("export_reason", "")},
+                  institution_id=c.programme.institution_id if c.programme is not None else None)
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 @bp.route("/certificates/institutions/<int:institution_id>/assets", methods=["GET", "POST"])

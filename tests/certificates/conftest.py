@@ -57,3 +57,18 @@ def cert(enrollment):
     c = issue_for_enrollment(enrollment)
     db.session.flush()
     return c
+
+
+def queued_job(resp) -> str:
+    """The id of the job a view queued and redirected to (its progress page ``/jobs/<id>``)."""
+    import re
+
+    assert resp.status_code in (302, 303), resp.status_code
+    m = re.search(r"/jobs/([0-9a-f]{32})$", resp.headers["Location"])
+    assert m, resp.headers["Location"]
+    return m.group(1)
+
+
+def job_file(client, resp):
+    """Follow a view that queued a file-making job (run inline in tests) to the file's download."""
+    return client.get(f"/jobs/{queued_job(resp)}/result")

@@ -25,7 +25,7 @@ from lms.certificates.pdf import render_certificate
 from lms.certificates.state import state_of
 from lms.core.timeutil import KST, today_kst
 from lms.extensions import db
-from tests.certificates.conftest import completed_enrollment
+from tests.certificates.conftest import completed_enrollment, job_file
 from tests.conftest import login
 from tests.factories import make_user
 from tests.exports import download
@@ -134,7 +134,7 @@ def observe(path: str, client, cert, issued_pdf, teacher) -> str:
         return state
     if path == "cohort_zip":
         login(client, teacher)
-        r = download(client, f"/certificates/cohorts/{cert.enrollment.cohort_id}/download?format=zip")
+        r = job_file(client, download(client, f"/certificates/cohorts/{cert.enrollment.cohort_id}/download?format=zip"))
         assert r.status_code == 200
         zf = zipfile.ZipFile(io.BytesIO(r.data))
         names = [n for n in zf.namelist() if n.startswith(cert.number)]
@@ -142,7 +142,7 @@ def observe(path: str, client, cert, issued_pdf, teacher) -> str:
         return _pdf_state(zf.read(names[0]), cert) if names else LEFT_OUT
     if path == "cohort_pdf":
         login(client, teacher)
-        r = download(client, f"/certificates/cohorts/{cert.enrollment.cohort_id}/download?format=pdf")
+        r = job_file(client, download(client, f"/certificates/cohorts/{cert.enrollment.cohort_id}/download?format=pdf"))
         assert r.status_code == 200
         reader = PdfReader(io.BytesIO(r.data))
         pages = [p for p in reader.pages if f"제{cert.number}호" in _compact(p.extract_text())]

@@ -14,7 +14,7 @@ from lms.certificates import services, verify as ratelimit
 from lms.certificates.pdf import render_certificate
 from lms.core.db import utcnow
 from lms.extensions import db
-from tests.certificates.conftest import completed_enrollment
+from tests.certificates.conftest import completed_enrollment, job_file, queued_job
 from tests.conftest import login
 from tests.factories import make_institution, make_user
 from tests.exports import download
@@ -183,15 +183,26 @@ def test_cohort_issue_and_downloads(client, cohort):
     assert client.get(f"/certificates/cohorts/{cohort.id}").status_code == 404
     login(client, teacher)
     assert client.get(f"/certificates/cohorts/{cohort.id}").status_code == 200
-    assert client.post(f"/certificates/cohorts/{cohort.id}/issue").status_code == 302
+    job_id = queued_job(client.post(f"/certificates/cohorts/{cohort.id}/issue"))  # a job, run inline in tests
+    progress = client.get(f"/jobs/{job_id}")
+    assert progress.status_code == 200 and "2" in progress.get_data(as_text=True)
     certs = services.cohort_certificates(cohort)
     assert len(certs) == 2
-    r = download(client, f"/certificates/cohorts/{cohort.id}/download?format=zip")
+    assert client.get(f"/certificates/cohorts/{cohort.id}/download?format=zip").mimetype == "text/html"  # the reason
+    r = job_file(client, download(client, f"/certificates/cohorts/{cohort.id}/download?format=zip"))
     assert r.status_code == 200 and r.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(r.data)).namelist()
     assert sorted(names) == sorted(f"{c.number}.pdf" for c in certs)
-    r = download(client, f"/certificates/cohorts/{cohort.id}/download?format=pdf")
+    r = job_file(client, download(client, f"/certificates/cohorts/{cohort.id}/download?format=pdf"))
     assert r.status_code == 200 and len(PdfReader(io.BytesIO(r.data)).pages) == 2
+    # Nothing eligible any more: the job says so; nothing to download: no job at all.
+    again = client.get(f"/jobs/{queued_job(client.post(f'/certificates/cohorts/{cohort.id}/issue'))}")
+    assert "새로 발급할 수료 대상자가 없습니다" in again.get_data(as_text=True)
+    for cert in certs:
+        services.revoke(cert, make_user(role="admin"), "잘못 발급")
+    db.session.commit()
+    r = download(client, f"/certificates/cohorts/{cohort.id}/download?format=zip")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/certificates/cohorts/{cohort.id}")
 
 
 def test_manage_lists_expiring(client, cohort, institution):
@@ -266,6 +277,17 @@ def test_cli_issue_for_cohort(app, cohort):
     r = app.test_cli_runner().invoke(args=["certificates", "issue", "--cohort", str(cohort.id)])
     assert r.exit_code == 0, r.output
     assert len(services.cohort_certificates(cohort)) == 1
+    assert "issuing:" not in r.stderr  # no terminal, no --progress: no progress lines
+
+
+def test_cli_issue_shows_progress_when_asked(app, cohort):
+    for _ in range(3):
+        completed_enrollment(cohort=cohort)
+    db.session.flush()
+    r = app.test_cli_runner().invoke(args=["certificates", "issue", "--cohort", str(cohort.id), "--progress"])
+    assert r.exit_code == 0, r.output
+    assert "issuing: 0/3" in r.stderr and "issuing: 3/3" in r.stderr
+    assert len(r.stdout.strip().splitlines()) == 3 and "issued 3 certificate(s)" in r.stderr
 
 
 def test_dashboard_partial_lists_own_certificates(app, client, cert):
