@@ -76,8 +76,14 @@ def rq_app(app, live_db, database_url):
     for proc in procs:
         if proc.poll() is None:
             for child in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split():
-                os.kill(int(child), signal.SIGKILL)
-            os.killpg(proc.pid, signal.SIGKILL)
+                try:
+                    os.kill(int(child), signal.SIGKILL)
+                except ProcessLookupError:  # the horse ended meanwhile
+                    pass
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             proc.wait(timeout=10)
     app.config.update(saved)
     from rq import Queue
