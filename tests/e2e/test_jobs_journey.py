@@ -24,7 +24,10 @@ COHORT = "2026-2기"
 def _cohort_id(live_server) -> int:
     engine = sa.create_engine(normalise_db_url(live_server.env["LMS_DATABASE_URL"]))
     with engine.connect() as conn:
-        cid = conn.execute(sa.text("SELECT id FROM cohorts WHERE label = :l ORDER BY id"), {"l": COHORT}).scalar()
+        cid = conn.execute(sa.text(
+            "SELECT c.id FROM cohorts c JOIN cohort_instructors ci ON ci.cohort_id = c.id "
+            "JOIN users u ON u.id = ci.user_id WHERE u.email = 'instructor@demo.kr' AND c.label = :l ORDER BY c.id"),
+            {"l": COHORT}).scalar()
     engine.dispose()
     return cid
 
