@@ -256,16 +256,24 @@ def check_report_month(month: str) -> str:
     return month
 
 
-def report_pdf(month: str, actor=None) -> bytes:
+REPORT_STEPS = 3  # figures, privacy rules, PDF
+
+
+def report_pdf(month: str, actor=None, progress=None) -> bytes:
     """The monthly statistics report (Korean PDF): frozen figures for a closed month, the
     figures as of the month's end for a past month not closed. Raises ValidationError for
-    a month that has not ended (:func:`check_report_month`)."""
+    a month that has not ended (:func:`check_report_month`). ``progress(step, REPORT_STEPS)``
+    is called after each step (it may commit: nothing is written before the last)."""
     from lms.analytics import report_pdf as pdf
 
+    step = progress or (lambda done, total: None)
     month = check_report_month(month)
     raw, closed = month_report_data(month)
+    step(1, REPORT_STEPS)
     data = present(raw, suppress=True)
+    step(2, REPORT_STEPS)
     payload = pdf.render(month, data, closed_at=closed.closed_at if closed else None)
+    step(3, REPORT_STEPS)
     if actor is not None:
         record(actor, "analytics.report", object_type="ClosedMonth", object_id=month, frozen=closed is not None)
     return payload

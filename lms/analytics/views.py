@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from lms.analytics import services
 from lms.analytics.filters import PROGRAMME_KINDS, Filters
-from lms.analytics.forms import CloseMonthForm, FilterForm, TargetForm
+from lms.analytics import jobs as _jobs  # noqa: F401  (registers the analytics' job handlers)
+from lms.analytics.forms import CloseMonthForm, FilterForm, ReportForm, TargetForm
 from lms.analytics.specs import TABLES, kind_labels
 from lms.core import nav
 from lms.core.access_log import log_access
@@ -140,7 +141,7 @@ def dashboard():
     ctx = _context(filters, data, audience="ministry")
     ctx["filter_problems"] = problems
     ctx.update(form=_filter_form(filters), closed=services.closed_month_changes(exact=current_user.role == "admin"),
-               export_endpoint="analytics.export")
+               export_endpoint="analytics.export", report_form=ReportForm(data={"month": ctx["last_month"]}))
     ctx["sections_html"] = _sections(ctx)
     if current_user.role == "admin":
         target = services.get_target()
@@ -180,6 +181,26 @@ def report():
     db.session.commit()
     return Response(payload, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="monthly-report-{month}.pdf"'})
+
+
+@bp.post("/ministry/report")
+@policy("ministry", "admin")
+def report_job():
+    """Queue the monthly report of ``month`` (job ``analytics.monthly_report``) and show its
+    progress page; a month that has not ended is refused here, before any job."""
+    from lms.jobs import enqueue
+
+    form = ReportForm()
+    if not form.validate_on_submit():
+        flash(_("보고서 월을 YYYY-MM 형식으로 골라 주세요."), "error")
+        return redirect(url_for("analytics.dashboard"))
+    try:
+        month = services.check_report_month(form.month.data)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("analytics.dashboard"))
+    job = enqueue("analytics.monthly_report", actor=current_user, params={"month": month})
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 def _last_month() -> str:

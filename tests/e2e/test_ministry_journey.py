@@ -74,7 +74,12 @@ def test_ministry_dashboard_filter_exports_and_report(page, demo_data):
     picker = page.get_by_label("보고서 월")
     last_month = picker.get_attribute("max")
     assert picker.input_value() == last_month
-    pdf_bytes, pdf_name = _download(page, page.get_by_role("button", name="월간 보고서(PDF)"))
+    # It is made by a background job: the button leads to the job's page, which ends on the file.
+    page.get_by_role("button", name="월간 보고서(PDF)").click()
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f]{32}$"))
+    expect(page.locator(".job-badge")).to_have_text("완료", timeout=60000)
+    shot(page, "ministry-report-job")
+    pdf_bytes, pdf_name = _download(page, page.get_by_role("link", name=re.compile("결과 파일 내려받기")))
     assert pdf_bytes.startswith(b"%PDF-")
     assert pdf_name.endswith(".pdf")
     reader = PdfReader(io.BytesIO(pdf_bytes))

@@ -59,7 +59,7 @@ _TABLE = {
         analytics.instructor analytics.instructor_export labs.cohorts labs.cohort labs.attendance_export
         labs.roster_upload labs.roster_export labs.roster_confirm labs.session labs.attendance_save
         labs.session_cancel labs.session_qr labs.signoff labs.smartlabs labs.smartlab labs.session_new""",
-    ("ministry", "admin"): "analytics.dashboard analytics.export analytics.report",
+    ("ministry", "admin"): "analytics.dashboard analytics.export analytics.report analytics.report_job",
     ("meister",): "meisters.home meisters.visit_new meisters.visit_resend",
     ("meister", "admin"): "meisters.placement meisters.close meisters.report meisters.photo",
     ("admin",): """admin.index admin.audit admin.companies admin.company_edit admin.company_new admin.institutions
