@@ -70,6 +70,8 @@ class Defaults:
     JOBS_STALE_SECONDS = 120
     JOBS_HEARTBEAT_SECONDS = 15
     JOBS_TIMEOUT_SECONDS = 3600
+    # Roster and attendance exports above this many rows are built by a background job.
+    EXPORT_JOB_ROWS = 3000
 
 
 # A production secret: at least this many characters (`python -c "import secrets;

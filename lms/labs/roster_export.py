@@ -79,3 +79,47 @@ def attendance_table(cohort: Cohort) -> tuple[list[str], list[list]]:
                      str(STATUS_LABELS[a.status]) if a else _("미기록"), a.minutes if a else "",
                      ("QR" if a.method == "qr" else _("수기")) if a else ""])
     return header, rows
+
+
+def estimated_rows(cohort: Cohort, kind: str) -> int:
+    """About how many rows an export of ``kind`` ("roster" or "attendance") holds, in one
+    COUNT: the cohort's enrollments, or the bookings made through them."""
+    from sqlalchemy import func
+
+    from lms.labs.models import Booking
+    from lms.learning.models import Enrollment
+
+    if kind == "roster":
+        stmt = select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort.id)
+    else:
+        stmt = (select(func.count()).select_from(Booking).join(Enrollment, Enrollment.id == Booking.enrollment_id)
+                .where(Enrollment.cohort_id == cohort.id, Booking.status == "booked"))
+    return int(db.session.execute(stmt).scalar_one())
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def build_export(cohort: Cohort, fmt: str, kind: str, actor, progress=None) -> tuple[bytes, str, str, int]:
+    """The roster or attendance file of ``cohort``: (bytes, file name, media type, rows).
+
+    ``fmt`` is "csv" (UTF-8 with BOM) or "xlsx"; records the audit event (flushes, the
+    caller commits). ``progress(step, 2)`` after reading the rows and after writing the file."""
+    from lms.core.audit import record
+    from lms.core.db import utcnow
+    from lms.core.tabular import csv_bytes, xlsx_bytes
+    from lms.core.timeutil import to_kst
+
+    step = progress or (lambda done, total: None)
+    header, rows = roster_table(cohort) if kind == "roster" else attendance_table(cohort)
+    step(1, 2)
+    title = _("명단") if kind == "roster" else _("출석부")
+    preamble = [[cohort.programme.name_ko, cohort.label, title, to_kst(utcnow()).strftime("%Y-%m-%d %H:%M")]]
+    if fmt == "csv":
+        data, mime = csv_bytes(header, rows, preamble), "text/csv; charset=utf-8"
+    else:
+        data, mime = xlsx_bytes([(title, header, rows)], preamble), XLSX_MIME
+    record(actor, f"{kind}.export", cohort, format=fmt, rows=len(rows))
+    db.session.flush()
+    step(2, 2)
+    return data, f"{cohort.label}-{title}.{fmt}", mime, len(rows)

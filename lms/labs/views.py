@@ -348,25 +348,28 @@ def attendance_export(cohort_id: int, fmt: str):
 
 
 def _export(cohort_id: int, fmt: str, kind: str) -> Response:
-    from lms.core.audit import record
-    from lms.labs import roster
+    """The roster or attendance file, after the export reason. Above EXPORT_JOB_ROWS rows it
+    is built by a background job (``labs.cohort_export``) whose page offers the file; the
+    download of that file writes the access-log entry with the same reason."""
+    from flask import g
+
+    from lms.jobs import enqueue
+    from lms.labs import roster_export
 
     c = get_cohort_for(current_user, cohort_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
     if (form_page := ask_reason()) is not None:
         return form_page
-    header, rows = roster.roster_table(c) if kind == "roster" else roster.attendance_table(c)
-    title = _("명단") if kind == "roster" else _("출석부")
-    preamble = [[c.programme.name_ko, c.label, title, to_kst(utcnow()).strftime("%Y-%m-%d %H:%M")]]
-    record(current_user, f"{kind}.export", c, format=fmt, rows=len(rows))
+    if roster_export.estimated_rows(c, kind) > int(current_app.config.get("EXPORT_JOB_ROWS", 3000)):
+        job = enqueue("labs.cohort_export", actor=current_user,
+                      params={"cohort_id": c.id, "fmt": fmt, "kind": kind, "reason": g.get("export_reason", "")},
+                      institution_id=c.programme.institution_id if c.programme is not None else None)
+        return redirect(url_for("jobs.detail", job_id=job.id))
+    data, filename, mime, rows = roster_export.build_export(c, fmt, kind, current_user)
     db.session.commit()
-    log_access("export", roster.member_ids(c), count=len(rows), description=f"cohort {c.id} {kind}.{fmt}")
-    filename = f"{c.label}-{title}.{fmt}"
-    if fmt == "csv":
-        return _download(csv_bytes(header, rows, preamble), filename, "text/csv; charset=utf-8")
-    return _download(xlsx_bytes([(title, header, rows)], preamble), filename,
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    log_access("export", roster_export.member_ids(c), count=rows, description=f"cohort {c.id} {kind}.{fmt}")
+    return _download(data, filename, mime)
 
 
 # --------------------------------------------------------------------------- smart labs
