@@ -2,7 +2,7 @@
 (the service with a commit per chunk, as the cohort page did before jobs), through the
 job run inline, and through the job on a real RQ worker process (Redis DB 13), in one run.
 
-Run from the repository root:  python bench/bench_jobs.py [--cohort 1000] [--modes request,inline,rq]
+Run from the repository root:  python bench/bench_jobs.py [--cohort 1000] [--modes request,inline,rq] [--rounds 3]
 ``LMS_BENCH_DATABASE_URL`` may point it at PostgreSQL (default: a temp SQLite file);
 ``LMS_BENCH_REDIS_URL`` (default redis://127.0.0.1:6379/13) is emptied before and after.
 Every mode issues the same ~1,000 certificates (database rows, numbers, snapshots, PDFs and
@@ -63,7 +63,7 @@ def _row(label: str, n: int, wall: float, extra: str = "") -> None:
     print(f"  {label:<34}: {n / wall:7.1f} certs/s wall ({wall:6.2f} s for {n}){extra}")
 
 
-def run_request(cohort_id: int, actor_id: int, n: int) -> None:
+def run_request(cohort_id: int, actor_id: int, n: int) -> tuple[float, str]:
     from lms.accounts.models import User
     from lms.certificates import services
     from lms.extensions import db
@@ -75,7 +75,7 @@ def run_request(cohort_id: int, actor_id: int, n: int) -> None:
     wall = time.perf_counter() - t0
     assert len(certs) == n, len(certs)
     db.session.remove()
-    _row("in the request (chunks of 100)", n, wall)
+    return wall, ""
 
 
 def _job_seconds(job) -> str:
@@ -85,7 +85,7 @@ def _job_seconds(job) -> str:
     return ""
 
 
-def run_job(app, cohort_id: int, actor_id: int, n: int, mode: str) -> None:
+def run_job(app, cohort_id: int, actor_id: int, n: int, mode: str) -> tuple[float, str]:
     from lms.accounts.models import User
     from lms.extensions import db
     from lms.jobs import enqueue
@@ -111,7 +111,7 @@ def run_job(app, cohort_id: int, actor_id: int, n: int, mode: str) -> None:
     extra = _job_seconds(job)
     db.session.rollback()
     assert _issued(cohort_id) == n
-    _row(f"through the job ({mode})", n, wall, extra)
+    return wall, extra
 
 
 def start_worker(db_url: str, tmp: str) -> subprocess.Popen:
@@ -137,6 +137,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cohort", type=int, default=1000, help="completed trainees in the cohort")
     ap.add_argument("--modes", default="request,inline,rq", help="comma-separated: request, inline, rq")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of all modes, interleaved; the best of each is shown")
     args = ap.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
 
@@ -176,13 +177,21 @@ def main() -> None:
             if "rq" in modes:
                 worker = start_worker(url, tmp)
             print(f"bulk certificate issuing, cohort of {args.cohort} completed trainees "
-                  f"({db.engine.dialect.name}; PDFs, SHA-256, numbers, snapshots, audit events)")
+                  f"({db.engine.dialect.name}; PDFs, SHA-256, numbers, snapshots, audit events; "
+                  f"best of {args.rounds})")
+            best: dict[str, tuple[float, str]] = {}
+            for _round in range(args.rounds):
+                for mode in modes:
+                    _reset()
+                    if mode == "request":
+                        got = run_request(cohort_id, actor_id, args.cohort)
+                    else:
+                        got = run_job(app, cohort_id, actor_id, args.cohort, mode)
+                    if mode not in best or got[0] < best[mode][0]:
+                        best[mode] = got
             for mode in modes:
-                _reset()
-                if mode == "request":
-                    run_request(cohort_id, actor_id, args.cohort)
-                else:
-                    run_job(app, cohort_id, actor_id, args.cohort, mode)
+                label = "in the request (chunks of 100)" if mode == "request" else f"through the job ({mode})"
+                _row(label, args.cohort, *best[mode])
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
