@@ -15,16 +15,22 @@ def cli():
 @cli.command("report")
 @click.option("--month", required=True, help="YYYY-MM (Korean calendar month)")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PDF file to write")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: a bar when stderr is a terminal).")
 @with_appcontext
-def report(month: str, output: str):
+def report(month: str, output: str, progress: bool | None):
     """Write the monthly statistics report (frozen figures if the month is closed)."""
     from lms.analytics import services
+    from lms.core.cli_progress import CliProgress
     from lms.errors import DomainError
 
+    bar = CliProgress("report", progress)
     try:
-        data = services.report_pdf(month)
+        data = services.report_pdf(month, progress=bar)
     except DomainError as exc:
         raise click.ClickException(str(exc.message))
+    finally:
+        bar.close()
     with open(output, "wb") as fh:
         fh.write(data)
     db.session.commit()  # a default Target row may have been created

@@ -21,14 +21,18 @@ def cli():
 @click.option("--check", is_flag=True, help="Validate only; write nothing.")
 @click.option("--path", "path", type=click.Path(file_okay=False), default=None,
               help="Folder of course folders (default: COURSES_DIR, i.e. courses/).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: a bar when stderr is a terminal).")
 @with_appcontext
-def sync(check: bool, path: str | None):
+def sync(check: bool, path: str | None, progress: bool | None):
     """Validate every course folder and upsert the courses by code."""
     from lms.catalog.loader import sync_courses
+    from lms.core.cli_progress import CliProgress
 
     root = path or current_app.config["COURSES_DIR"]
+    bar = CliProgress("courses", progress)
     try:
-        report = sync_courses(root, check=check)
+        report = sync_courses(root, check=check, progress=bar)
         if report.errors or check:
             db.session.rollback()
         else:
@@ -36,6 +40,8 @@ def sync(check: bool, path: str | None):
     except Exception:
         db.session.rollback()
         raise
+    finally:
+        bar.close()
     for w in report.warnings:
         click.echo(f"경고: {w}", err=True)
     if report.errors:

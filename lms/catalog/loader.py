@@ -704,11 +704,12 @@ def module_has_records(module: Module) -> bool:
     return False
 
 
-def sync_courses(root: Path | str, *, check: bool = False) -> SyncReport:
+def sync_courses(root: Path | str, *, check: bool = False, progress=None) -> SyncReport:
     """Validate ``root`` and, when valid and not ``check``, upsert it by course code.
 
     Nothing is written when there is any error. Only differing fields are
     written, so a second run reports everything unchanged. Flushes, never commits.
+    ``progress(done, total)`` is called as each course is upserted.
     """
     root = Path(root)
     specs, errors, warnings = read_courses(root)
@@ -739,8 +740,10 @@ def sync_courses(root: Path | str, *, check: bool = False) -> SyncReport:
             course.slug = f"~{course.code}"
         db.session.flush()
 
+    step = progress or (lambda done, total: None)
     with db.session.no_autoflush:
-        for spec in specs:
+        for done, spec in enumerate(specs, 1):
+            step(done, len(specs))
             course = existing.get(spec.code)
             if course is None:
                 course = Course(code=spec.code, is_published=True, modules=[])

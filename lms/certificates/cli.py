@@ -10,39 +10,11 @@ from sqlalchemy import select
 
 from lms.certificates import services
 from lms.certificates.models import Certificate
+from lms.core.cli_progress import CliProgress
 from lms.errors import DomainError
 from lms.extensions import db
 
 cli = AppGroup("certificates", help="Certificates: issue, list, render, revoke, remind.")
-
-
-class _Progress:
-    """``progress(done, total)`` for a CLI command, on stderr: a bar on a terminal, one
-    "done/total" line per step with ``--progress`` elsewhere (logs, CI), nothing otherwise."""
-
-    def __init__(self, label: str, show: bool | None):
-        self.tty = sys.stderr.isatty()
-        self.show = self.tty if show is None else show
-        self.label, self.bar, self.done = label, None, 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.show:
-            return
-        if not self.tty:
-            click.echo(f"{self.label}: {done}/{total}", err=True)
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr,
-                                         show_pos=True, show_eta=True)
-            self.bar.__enter__()
-        self.bar.length = max(total, 1)
-        self.bar.update(done - self.done)
-        self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 @cli.command("issue")
@@ -58,7 +30,7 @@ def issue_cmd(cohort_id: int, progress: bool | None) -> None:
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
         raise click.ClickException(f"cohort {cohort_id} not found")
-    bar = _Progress("issuing", progress)
+    bar = CliProgress("issuing", progress)
     try:
         certs = services.issue_for_cohort(cohort, commit=db.session.commit, progress=bar)
     except DomainError as exc:

@@ -26,8 +26,11 @@ def cli():
               help="The generated world's today (default: the fixed 2026-11-20, so runs are reproducible; "
                    "'now' uses the real date, so upcoming sessions lie ahead).")
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: a bar when stderr is a terminal).")
 @with_appcontext
-def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, today: str | None, quiet: bool):
+def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, today: str | None, quiet: bool,
+         progress: bool | None):
     """Generate institutions, companies, programmes, cohorts, labs, trainees and their records."""
     from datetime import date
 
@@ -50,9 +53,13 @@ def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, today: str |
     if if_empty and db.session.execute(select(User.id).limit(1)).first() is not None:
         click.echo("사용자가 이미 있어 데모 데이터를 만들지 않았습니다 (--if-empty).")
         return
+    from lms.core.cli_progress import CliProgress
+
+    bar = CliProgress("trainees", progress)
     try:
         report = seed_demo(trainees, seed, today=day, chunk_size=chunk_size, on_chunk=db.session.commit,
-                           log=None if quiet else (lambda msg: click.echo(f"  {msg}")))
+                           log=None if quiet or bar.tty and bar.show else (lambda msg: click.echo(f"  {msg}")),
+                           progress=bar)
     except NoCourses:
         db.session.rollback()
         click.echo("과정이 없습니다. 먼저 `flask courses sync`로 courses/를 불러오세요.", err=True)
@@ -61,6 +68,8 @@ def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, today: str |
         db.session.rollback()
         click.echo(f"데모 데이터가 이미 있습니다: {exc}", err=True)
         sys.exit(1)
+    finally:
+        bar.close()
     db.session.commit()
     width = max(len(t) for t in report.counts) if report.counts else 10
     for table, count in sorted(report.counts.items()):

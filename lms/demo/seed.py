@@ -249,6 +249,7 @@ class _Seeder:
         self.chunk_size = chunk_size
         self.on_chunk = on_chunk
         self.log = log or (lambda msg: None)
+        self.report_progress = lambda done, total: None
         self.buf: dict[str, list[dict]] = defaultdict(list)
         self.counts: dict[str, int] = defaultdict(int)
         self.next_id: dict[str, int] = {}
@@ -334,6 +335,7 @@ class _Seeder:
             done += size
             self.flush()
             self.log(f"trainees {done}/{self.n}: {time.perf_counter() - started:.1f}s")
+            self.report_progress(done, self.n)
 
         self.enrol_demo_second_factor()
         self.ensure_demo_instructor_sessions()
@@ -1231,14 +1233,18 @@ class _Seeder:
 
 
 def seed_demo(trainees: int, seed: int = 42, *, today: date = TODAY, chunk_size: int = 2000,
-              on_chunk: Callable[[], None] | None = None, log: Callable[[str], None] | None = None) -> SeedReport:
+              on_chunk: Callable[[], None] | None = None, log: Callable[[str], None] | None = None,
+              progress: Callable[[int, int], None] | None = None) -> SeedReport:
     """Write a deterministic demo programme with ``trainees`` generated trainees.
 
     Loads missing reference data, needs courses in the database (raises
     ``NoCourses`` otherwise) and refuses (``Conflict``) when the demo accounts
     exist already. Flushes; ``on_chunk`` is called after each written chunk
-    (the CLI commits there so SQLite's WAL stays small). Returns row counts.
+    (the CLI commits there so SQLite's WAL stays small); ``progress(done, trainees)``
+    after each chunk of trainees. Returns row counts.
     """
     if trainees < 0:
         raise DomainError("trainees must be >= 0")
-    return _Seeder(trainees, seed, today, chunk_size, on_chunk, log).run()
+    seeder = _Seeder(trainees, seed, today, chunk_size, on_chunk, log)
+    seeder.report_progress = progress or (lambda done, total: None)
+    return seeder.run()
