@@ -25,3 +25,21 @@ def fail_stale_cmd() -> None:
     from lms.jobs.runner import fail_stale
 
     click.echo(f"{fail_stale()} job(s) marked failed")
+
+
+@cli.command("deliver-mail")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: a bar when stderr is a terminal).")
+def deliver_mail_cmd(progress: bool | None) -> None:
+    """Send the outbox's due messages over SMTP now (needs LMS_MAIL_SERVER); for cron."""
+    from lms.core import mailer
+    from lms.core.cli_progress import CliProgress
+
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("LMS_MAIL_SERVER is not set: the outbox is kept as a record only.")
+    bar = CliProgress("mail", progress)
+    try:
+        report = mailer.deliver_due(batch=1000, progress=bar)
+    finally:
+        bar.close()
+    click.echo(f"sent {report.sent}, to retry {report.retried}, given up {report.failed}")

@@ -36,7 +36,7 @@ class Job(db.Model):
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_job_id)
     kind: Mapped[str] = mapped_column(sa.String(64))
-    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: the system's (mail delivery)
     institution_id: Mapped[int | None] = mapped_column(sa.Integer)  # scope of the work, for admins' reading
     params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     status: Mapped[str] = mapped_column(sa.String(16), default=QUEUED)

@@ -56,7 +56,7 @@ def enqueue(kind: str, *, actor, params: dict | None = None, institution_id: int
     Commits the session (the row must be visible to the worker before it is queued);
     call it as a view's last write. Raises KeyError for an unknown kind."""
     handler_for(kind)
-    job = Job(kind=kind, owner_id=actor.id, institution_id=institution_id,
+    job = Job(kind=kind, owner_id=actor.id if actor is not None else None, institution_id=institution_id,
               params={**(params or {}), "_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])},
               status=QUEUED, done=0, attempts=0, resumed_from=0)
     db.session.add(job)
@@ -91,6 +91,22 @@ def dispatch(job_id: str) -> None:
         raise ValueError(f"unknown JOBS_MODE {how!r}")
 
 
+def dispatch_at(job_id: str, when) -> None:
+    """Start the queued job ``job_id`` at ``when`` (UTC): RQ's scheduler (the worker runs
+    it), a timer thread, or not at all inline (tests run it themselves)."""
+    how = mode()
+    delay = max(0.0, (when - utcnow()).total_seconds())
+    if how == "rq":
+        from lms.jobs.worker import push_at
+
+        push_at(job_id, when)
+    elif how == "thread":
+        app = current_app._get_current_object()
+        timer = threading.Timer(delay, _thread_main, args=(app, job_id))
+        timer.daemon = True
+        timer.start()
+
+
 def _thread_main(app, job_id: str) -> None:
     with app.app_context():
         try:
@@ -118,7 +134,7 @@ def run_job(job_id: str) -> str | None:
     job = db.session.get(Job, job_id, populate_existing=True)
     from lms.accounts.models import User
 
-    actor = db.session.get(User, job.owner_id)
+    actor = db.session.get(User, job.owner_id) if job.owner_id is not None else None
     params = {k: v for k, v in (job.params or {}).items() if not k.startswith("_")}
     locale = (job.params or {}).get("_locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
     ctx = JobContext(job, actor)

@@ -20,6 +20,7 @@ from lms.core.access_log import log_access
 from lms.core.authz import ROLES, get_for, policy
 from lms.core.pagination import ListSpec, list_args, paginate
 from lms.extensions import db
+from lms.jobs import mail as _mail  # noqa: F401  (registers outbox delivery)
 from lms.jobs import runner
 from lms.jobs.models import FAILED, RUNNING, Job
 from lms.jobs.registry import label_of

@@ -43,6 +43,15 @@ def push(job_id: str) -> None:
                         result_ttl=3600, failure_ttl=7 * 24 * 3600, description=f"lms job {job_id}")
 
 
+def push_at(job_id: str, when) -> None:
+    """Queue ``job_id`` to run at ``when`` (UTC); the worker's scheduler moves it to the queue."""
+    import secrets
+
+    get_queue().enqueue_at(when, perform, job_id, job_id=f"{job_id}-{secrets.token_hex(4)}",
+                           job_timeout=int(current_app.config.get("JOBS_TIMEOUT_SECONDS", 3600)),
+                           result_ttl=3600, failure_ttl=7 * 24 * 3600, description=f"lms job {job_id} (scheduled)")
+
+
 def perform(job_id: str) -> str | None:
     """What the work-horse runs: the job, in the worker's app, on fresh database connections."""
     from lms.extensions import db
@@ -97,4 +106,5 @@ def run_worker(app, *, burst: bool = False) -> bool:
         redis = connection()
         queue = get_queue(redis)
     worker = LmsWorker([queue], connection=redis, name=f"lms-{os.uname().nodename}-{os.getpid()}")
-    return worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
+    # The scheduler moves jobs queued for later (mail retries after their backoff) to the queue.
+    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

@@ -120,12 +120,25 @@ def _wait(job_id, until, timeout=60.0):
     raise AssertionError(f"job {job_id} did not reach the state in {timeout} s; seen {seen}")
 
 
+def _started(pid: int) -> int:
+    """A process's start time in clock ticks since boot (/proc/<pid>/stat, field 22)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[19])
+
+
 def _horse_of(worker: subprocess.Popen) -> int:
+    """The work-horse of a busy worker: its newest child (the scheduler is forked at start)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         out = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
-        if out:
-            return int(out[0])
+        alive = []
+        for pid in map(int, out):
+            try:
+                alive.append((_started(pid), pid))
+            except FileNotFoundError:
+                continue
+        if alive:
+            return max(alive)[1]
         time.sleep(0.1)
     raise AssertionError("no work-horse process appeared")
 
