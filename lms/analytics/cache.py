@@ -13,6 +13,14 @@ changes data and then reads the dashboard in the same transaction sees it), so
 every cached figure is invalidated at once; a short TTL bounds staleness from
 changes made elsewhere (e.g. module progress, which changes too often to bust
 the cache on).
+
+At national scale a booking or an attendance mark is saved every few seconds, and a
+recomputation of the whole programme takes seconds: invalidating on every write would
+make every ministry view a cold one. So the generation moves at most once per
+``ANALYTICS_REFRESH_SECONDS`` (60 in production, 0 = at once, the default under
+TESTING): a write inside that window only marks the generation *pending*, and the first
+read after the window applies it. The figures are then at most that old, and every page
+says when its figures were computed ("기준 시각").
 """
 from __future__ import annotations
 
@@ -51,26 +59,69 @@ def _redis():
     return client
 
 
+PENDING_KEY = "lms:analytics:generation:pending"
+AT_KEY = "lms:analytics:generation:at"
+_pending = False
+_bumped_at = 0.0
+
+
+def _refresh_seconds() -> float:
+    try:
+        app = current_app
+        return float(app.config.get("ANALYTICS_REFRESH_SECONDS", 0 if app.testing else 60))
+    except RuntimeError:
+        return 0.0
+
+
 def generation() -> int:
+    """The current data generation (applies a pending bump once its window has passed)."""
+    global _generation, _pending, _bumped_at
+    window = _refresh_seconds()
     r = _redis()
     if r is not None:
         try:
-            return int(r.get(GEN_KEY) or 0)
+            gen, pending, at = r.mget(GEN_KEY, PENDING_KEY, AT_KEY)
+            if pending and time.time() - float(at or 0) >= window:
+                # One reader applies it: whoever deletes the pending mark.
+                if r.delete(PENDING_KEY):
+                    pipe = r.pipeline()
+                    pipe.incr(GEN_KEY)
+                    pipe.set(AT_KEY, time.time())
+                    return int(pipe.execute()[0])
+            return int(gen or 0)
         except Exception:  # Redis down: fall back to this process's counter
             log.warning("analytics cache: Redis unavailable, using in-process generation")
-    return _generation
+    with _lock:
+        if _pending and time.time() - _bumped_at >= window:
+            _generation, _pending, _bumped_at = _generation + 1, False, time.time()
+            _local.clear()
+        return _generation
 
 
 def bump() -> None:
-    """Invalidate every cached analytics result (all processes when Redis is used)."""
-    global _generation
+    """Invalidate every cached analytics result (all processes when Redis is used), at once
+    or, within ANALYTICS_REFRESH_SECONDS of the last time, when that window ends."""
+    global _generation, _pending, _bumped_at
+    window = _refresh_seconds()
+    now = time.time()
     with _lock:
-        _generation += 1
-        _local.clear()
+        if window <= 0 or now - _bumped_at >= window:
+            _generation, _pending, _bumped_at = _generation + 1, False, now
+            _local.clear()
+        else:
+            _pending = True
     r = _redis()
     if r is not None:
         try:
-            r.incr(GEN_KEY)
+            at = float(r.get(AT_KEY) or 0)
+            if window <= 0 or now - at >= window:
+                pipe = r.pipeline()
+                pipe.incr(GEN_KEY)
+                pipe.set(AT_KEY, now)
+                pipe.delete(PENDING_KEY)
+                pipe.execute()
+            else:
+                r.set(PENDING_KEY, 1)
         except Exception:
             log.warning("analytics cache: could not bump the Redis generation")
 
@@ -133,9 +184,11 @@ def base_frames(loader: Callable[[], Any], ttl: float):
 
 def clear() -> None:
     """Drop everything (tests, benchmark)."""
+    global _pending, _bumped_at
     with _lock:
         _local.clear()
         _base_holder.clear()
+        _pending, _bumped_at = False, 0.0
 
 
 def _watched():

@@ -189,3 +189,43 @@ def test_redis_cache_holds_json_never_runs_pickles(world, app, monkeypatch):
     first = services.dashboard(Filters(), suppress=True)
     cache.clear()
     assert services.dashboard(Filters(), suppress=True) == first  # the dashboard survives the JSON round trip
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["in-process", "redis"])
+def test_writes_inside_the_refresh_window_move_the_generation_once(world, app, monkeypatch, shared):
+    """Issue 10: at national scale bookings and attendance are saved every few seconds; with
+    ANALYTICS_REFRESH_SECONDS the figures are recomputed at most once per window (the
+    dashboard shows when they were computed), not after every write. The same holds for
+    the generation every app server shares through Redis."""
+    from lms.labs.models import Attendance
+
+    if shared:
+        import redis
+
+        url = "redis://127.0.0.1:6379/12"
+        try:
+            redis.Redis.from_url(url, socket_timeout=0.5).flushdb()
+        except redis.RedisError:
+            pytest.skip("Redis is not running")
+        monkeypatch.setitem(app.config, "REDIS_URL", url)
+    clock = {"t": 1_000_000.0}
+    monkeypatch.setattr(cache.time, "time", lambda: clock["t"])
+    monkeypatch.setitem(app.config, "ANALYTICS_REFRESH_SECONDS", 60)
+    cache.clear()
+    cache.bump()  # the window starts now
+    first = services.dashboard(Filters(), suppress=False)
+    gen = cache.generation()
+    for status in ("present", "late", "present"):  # three writes inside the window
+        clock["t"] += 5
+        att = db.session.execute(sa.select(Attendance).order_by(Attendance.id)).scalars().first()
+        att.status = status
+        db.session.commit()
+    assert cache.generation() == gen  # pending: the cached figures are served
+    assert services.dashboard(Filters(), suppress=False) == first
+    make_certificate(world.seoul_enr[9], utc(2026, 5, 1))
+    db.session.commit()
+    clock["t"] += 60  # the window has passed: the first read applies the pending change once
+    assert cache.generation() == gen + 1
+    assert cache.generation() == gen + 1
+    after = services.dashboard(Filters(), suppress=False)
+    assert after["headline"]["certified_valid"] == first["headline"]["certified_valid"] + 1
