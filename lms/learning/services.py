@@ -89,9 +89,13 @@ def get_active_enrollment(user, course: Course) -> Enrollment | None:
 
 
 def user_enrollments(user) -> list[Enrollment]:
-    """All of a user's enrollments, newest first (for the dashboard)."""
+    """All of a user's enrollments, newest first (for the dashboard), with their courses and
+    the courses' modules loaded (three statements)."""
+    from sqlalchemy.orm import selectinload
+
     return list(db.session.execute(
         select(Enrollment).where(Enrollment.user_id == user.id)
+        .options(selectinload(Enrollment.course).selectinload(Course.modules))
         .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
     ).scalars())
 
@@ -208,16 +212,23 @@ def active_modules(course: Course) -> list[Module]:
 
 def latest_signoffs(enrollment: Enrollment) -> dict[int, object]:
     """{module_id: the latest non-superseded PracticalSignoff} for the enrollment."""
+    return latest_signoffs_many([enrollment.id]).get(enrollment.id, {})
+
+
+def latest_signoffs_many(enrollment_ids: list[int]) -> dict[int, dict[int, object]]:
+    """{enrollment id: {module_id: latest non-superseded PracticalSignoff}} in one statement."""
     from lms.labs.models import PracticalSignoff as PS
 
+    if not enrollment_ids:
+        return {}
     superseded = select(PS.supersedes_id).where(PS.supersedes_id.is_not(None))
     rows = db.session.execute(
-        select(PS).where(PS.enrollment_id == enrollment.id, PS.id.not_in(superseded))
+        select(PS).where(PS.enrollment_id.in_(enrollment_ids), PS.id.not_in(superseded))
         .order_by(PS.created_at, PS.id)
     ).scalars()
-    out: dict[int, object] = {}
+    out: dict[int, dict[int, object]] = {}
     for row in rows:  # ordered oldest first, so the newest head wins
-        out[row.module_id] = row
+        out.setdefault(row.enrollment_id, {})[row.module_id] = row
     return out
 
 
@@ -252,21 +263,43 @@ def module_states(enrollment: Enrollment) -> dict[int, str]:
     "failed" (practical whose latest sign-off failed), "blocked" (quiz with every
     attempt used and no pass: only staff can help), "todo".
     """
-    modules = active_modules(enrollment.course)
-    completed = _completed_module_ids(enrollment)
-    attempts = db.session.execute(
-        select(QuizAttempt.module_id, QuizAttempt.submitted_at, QuizAttempt.passed)
-        .where(QuizAttempt.enrollment_id == enrollment.id)
-    ).all()
+    return module_states_many([enrollment])[enrollment.id]
+
+
+def module_states_many(enrollments: list[Enrollment]) -> dict[int, dict[int, str]]:
+    """{enrollment id: :func:`module_states`} for several enrollments (a trainee's dashboard)
+    in three statements whatever their number (progress rows, quiz attempts and current
+    sign-offs, each for all of them at once), plus the courses' modules unless loaded
+    already (:func:`user_enrollments` loads them)."""
+    if not enrollments:
+        return {}
+    ids = [e.id for e in enrollments]
+    modules_of = {e.course_id: active_modules(e.course) for e in enrollments}
+    completed: dict[int, set[int]] = {i: set() for i in ids}
+    started: dict[int, set[int]] = {i: set() for i in ids}
+    for eid, mid, status in db.session.execute(
+            select(ModuleProgress.enrollment_id, ModuleProgress.module_id, ModuleProgress.status)
+            .where(ModuleProgress.enrollment_id.in_(ids))):
+        started[eid].add(mid)
+        if status == "completed":
+            completed[eid].add(mid)
+    attempts: dict[int, list] = {i: [] for i in ids}
+    for eid, mid, sub, ok in db.session.execute(
+            select(QuizAttempt.enrollment_id, QuizAttempt.module_id, QuizAttempt.submitted_at, QuizAttempt.passed)
+            .where(QuizAttempt.enrollment_id.in_(ids))):
+        attempts[eid].append((mid, sub, ok))
+    with_practicals = [e.id for e in enrollments if any(m.kind == "practical" for m in modules_of[e.course_id])]
+    signoffs = latest_signoffs_many(with_practicals)
+    return {e.id: _states(modules_of[e.course_id], completed[e.id], started[e.id], attempts[e.id],
+                          signoffs.get(e.id, {})) for e in enrollments}
+
+
+def _states(modules, completed: set[int], started: set[int], attempts: list, signoffs: dict) -> dict[int, str]:
     passed_quizzes = {mid for mid, sub, ok in attempts if sub is not None and ok}
     open_quizzes = {mid for mid, sub, _ok in attempts if sub is None}
     used: dict[int, int] = {}
     for mid, _sub, _ok in attempts:
         used[mid] = used.get(mid, 0) + 1
-    signoffs = latest_signoffs(enrollment) if any(m.kind == "practical" for m in modules) else {}
-    started = set(db.session.execute(
-        select(ModuleProgress.module_id).where(ModuleProgress.enrollment_id == enrollment.id)
-    ).scalars())
     states: dict[int, str] = {}
     for m in modules:
         if m.kind == "practical":
@@ -371,15 +404,17 @@ def _attendance(enrollment: Enrollment):
     return attendance_summary(enrollment)
 
 
-def completion_status(enrollment: Enrollment, states: dict[int, str] | None = None) -> CompletionStatus:
+def completion_status(enrollment: Enrollment, states: dict[int, str] | None = None,
+                      signoffs: dict | None = None) -> CompletionStatus:
     """Evaluate the course's completion rule (``Course.completion_rule``) for the enrollment.
 
     lessons: completed; quizzes: passed at the pass mark; practicals: latest
     non-superseded sign-off passed; attendance (only when the course has practical
     modules and the rule sets ``attendance_min_percent``): the labs service's
     percentage must be at least the threshold. ``missing`` lists in words what is
-    still needed. ``states`` is ``module_states(enrollment)`` when the caller has it
-    already (the dashboard: three statements fewer per enrollment).
+    still needed. ``states`` is ``module_states(enrollment)`` and ``signoffs``
+    ``latest_signoffs(enrollment)`` when the caller has them already (the dashboard loads
+    them for every enrollment at once).
     """
     course = enrollment.course
     rule = course.completion_rule or {}
@@ -412,7 +447,8 @@ def completion_status(enrollment: Enrollment, states: dict[int, str] | None = No
         missing.append(ngettext("실습 %(num)d개의 평가자 승인이 필요합니다.", "실습 %(num)d개의 평가자 승인이 필요합니다.", left))
 
     threshold = rule.get("attendance_min_percent")
-    if practicals and threshold not in (None, "", 0, False) and not _assessed_at_workplace(enrollment, practicals):
+    if practicals and threshold not in (None, "", 0, False) and not _assessed_at_workplace(enrollment, practicals,
+                                                                                            signoffs):
         st.attendance_required = int(threshold)
         summary = _attendance(enrollment)
         st.attendance_percent = summary.percent if summary is not None else None
@@ -435,13 +471,13 @@ def completion_status(enrollment: Enrollment, states: dict[int, str] | None = No
     return st
 
 
-def _assessed_at_workplace(enrollment: Enrollment, practicals: list[Module]) -> bool:
+def _assessed_at_workplace(enrollment: Enrollment, practicals: list[Module], signoffs: dict | None = None) -> bool:
     """True when every practical's current sign-off was made at the trainee's workplace
     (by a meister, lms.meisters.workplace). The attendance threshold measures the lab
     hours of practicals assessed in a lab; a trainee whose practicals were all assessed
     at work booked none, so the threshold does not apply to them. A lab sign-off of
     any practical brings it back."""
-    signoffs = latest_signoffs(enrollment)
+    signoffs = latest_signoffs(enrollment) if signoffs is None else signoffs
     return all(getattr(signoffs.get(m.id), "site", None) == "workplace" for m in practicals)
 
 
