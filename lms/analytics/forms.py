@@ -38,4 +38,4 @@ class CloseMonthForm(FlaskForm):
 class ReportForm(FlaskForm):
     """The month of a monthly report to make (a background job)."""
 
-    month = StringField(_l("보고서 월"), validators=[DataRequired(), Regexp(r"^\d{4}-\d{2}$", message=_l("YYYY-MM 형식으로 입력해 주세요."))])
+    month = StringField(_l("보고서 월"), validators=[DataRequired(), Regexp(r"^\d{4}-\d{2}$", message=_l("YYYY-MM 형식으로 입력해 주세요.")), no_rrn])
