@@ -24,6 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from tests.processes import stop  # noqa: E402
 
 POLL_S = 0.2  # how often the bench reads the job row (the end-to-end figure is this coarse)
 REDIS_URL = os.environ.get("LMS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -197,11 +198,7 @@ def main() -> None:
             db.engine.dispose()
     finally:
         if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop(worker, timeout=20)
         redis.flushdb()
         shutil.rmtree(tmp, ignore_errors=True)
 

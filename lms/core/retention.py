@@ -124,33 +124,23 @@ def _purge_access_log(session, when: datetime, dry_run: bool, batch: int) -> int
         deleted += session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.id.in_(ids))).rowcount
 
 
-def _clear_job_results(session, kind: Kind, when: datetime, dry_run: bool, batch: int) -> int:
-    """Drop the result files of jobs finished before ``when``; the job rows stay (their own period)."""
-    t = _table(kind.table)
-    cond = _expired(kind, t, when)
-    if dry_run:
-        return session.execute(sa.select(sa.func.count()).select_from(t).where(cond)).scalar_one()
-    cleared = 0
-    while True:
-        ids = session.execute(sa.select(t.c.id).where(cond).order_by(t.c.id).limit(batch)).scalars().all()
-        if not ids:
-            return cleared
-        cleared += session.execute(sa.update(t).where(t.c.id.in_(ids)).values(result_data=None)).rowcount
-
-
 def _purge_rows(session, kind: Kind, when: datetime, dry_run: bool, batch: int) -> int:
+    """Delete the kind's expired rows in batches; for job results, clear only the file."""
     t = _table(kind.table)
     cond = _expired(kind, t, when)
     if dry_run:
         return session.execute(sa.select(sa.func.count()).select_from(t).where(cond)).scalar_one()
-    deleted = 0
+    done = 0
     while True:
         ids = session.execute(sa.select(t.c.id).where(cond).order_by(t.c.id).limit(batch)).scalars().all()
         if not ids:
-            return deleted
+            return done
+        if kind.key == "job_results":  # the file goes; the record of the job keeps its own period
+            done += session.execute(sa.update(t).where(t.c.id.in_(ids)).values(result_data=None)).rowcount
+            continue
         if kind.table == "users":
             session.execute(sa.delete(_table("consent_records")).where(_table("consent_records").c.user_id.in_(ids)))
-        deleted += session.execute(sa.delete(t).where(t.c.id.in_(ids))).rowcount
+        done += session.execute(sa.delete(t).where(t.c.id.in_(ids))).rowcount
 
 
 def purge(session, *, dry_run: bool = False, batch: int = 1000, today: date | None = None,
@@ -161,8 +151,6 @@ def purge(session, *, dry_run: bool = False, batch: int = 1000, today: date | No
         when = cutoff(kind, today)
         if kind.key == "access_log":
             counts[kind.key] = _purge_access_log(session, when, dry_run, batch)
-        elif kind.key == "job_results":
-            counts[kind.key] = _clear_job_results(session, kind, when, dry_run, batch)
         else:
             counts[kind.key] = _purge_rows(session, kind, when, dry_run, batch)
         if commit and not dry_run:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import make_database
+from tests.processes import free_port as _free_port, stop
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("LMS_SCHEMATHESIS_EXAMPLES", "4"))
@@ -62,12 +62,6 @@ with app.app_context():
     db.session.commit()
 print("TOKENS " + json.dumps(out))
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +99,7 @@ def running_app():
                 time.sleep(0.3)
         yield base, role_tokens
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout=15)
         log.close()
         drop()
 

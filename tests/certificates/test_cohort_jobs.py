@@ -19,6 +19,7 @@ from lms.jobs.models import Job
 from tests.certificates.conftest import completed_enrollment, make_cohort, queued_job
 from tests.conftest import login
 from tests.factories import make_user
+from tests.processes import stop
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/13"  # this package's Redis DB for tests (COMMON.md)
@@ -108,9 +109,5 @@ def test_issue_job_runs_on_a_real_worker_process(app, live_db, database_url):
         assert db.session.scalar(select(func.count(Certificate.id))) == 4
     finally:
         app.config.update(saved)
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop(worker, timeout=20)
         redis.flushdb()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ import sqlalchemy as sa
 
 from lms.config import normalise_db_url
 from tests.conftest import make_database
+from tests.processes import free_port as _free_port, stop
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
@@ -57,12 +57,6 @@ def _shot_on_failure(request, page) -> None:
             shot(page, f"FAILED-{request.node.name}")
         except Exception:
             pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -161,11 +155,7 @@ def live_server(e2e_database):
         proc.kill()
         raise RuntimeError("server did not start in 60 s")
     yield server
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
     log.close()
 
 
