@@ -165,19 +165,27 @@ class _Payload:
         return (_EXECUTED.append, ("pickle ran",))
 
 
+def _use_redis(app, monkeypatch, db_number: int, *, flush: bool = False) -> None:
+    """Point the app's cache at a real Redis database (skip when none runs)."""
+    import redis
+
+    url = f"redis://127.0.0.1:6379/{db_number}"
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=0.5)
+        client.ping()
+        if flush:
+            client.flushdb()
+    except redis.RedisError:
+        pytest.skip("Redis is not running")
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+
+
 def test_redis_cache_holds_json_never_runs_pickles(world, app, monkeypatch):
     """Issue 9 (bandit: pickle in the analytics cache): values go to Redis as JSON; a
     pickle planted under a cache key is never unpickled (ASVS 5.0 V1.5 safe deserialisation)."""
     import pickle
 
-    import redis
-
-    url = "redis://127.0.0.1:6379/0"
-    try:
-        redis.Redis.from_url(url, socket_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running")
-    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    _use_redis(app, monkeypatch, 0)
     key = f"test-h8-{id(world)}"
     cache.put(key, {"rows": [[1, "<5", None, 0.5]]}, 30)
     cache.clear()  # drop the in-process copy: the value must come back from Redis
@@ -200,14 +208,7 @@ def test_writes_inside_the_refresh_window_move_the_generation_once(world, app, m
     from lms.labs.models import Attendance
 
     if shared:
-        import redis
-
-        url = "redis://127.0.0.1:6379/12"
-        try:
-            redis.Redis.from_url(url, socket_timeout=0.5).flushdb()
-        except redis.RedisError:
-            pytest.skip("Redis is not running")
-        monkeypatch.setitem(app.config, "REDIS_URL", url)
+        _use_redis(app, monkeypatch, 12, flush=True)
     clock = {"t": 1_000_000.0}
     monkeypatch.setattr(cache.time, "time", lambda: clock["t"])
     monkeypatch.setitem(app.config, "ANALYTICS_REFRESH_SECONDS", 60)
