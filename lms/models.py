@@ -10,6 +10,7 @@ from lms.analytics import models as analytics_models  # noqa: F401
 from lms.meisters import models as meisters_models  # noqa: F401
 from lms.api import models as api_models  # noqa: F401
 from lms.jobs import models as jobs_models  # noqa: F401
+from lms.labs import awaiting as labs_awaiting  # noqa: F401  (keeps Booking.awaiting_signoff on every flush)
 
 # --------------------------------------------------------------------------- indexes of the pages' queries
 # Composite indexes for the queries that filter on two columns (migration 0007_indexes).
@@ -33,6 +34,8 @@ QUERY_INDEXES = (
     # a trainee's enrollment in a course; a cohort's enrollments by status
     _sa.Index("ix_enrollments_user_course", _Enrollment.user_id, _Enrollment.course_id),
     _sa.Index("ix_enrollments_cohort_status", _Enrollment.cohort_id, _Enrollment.status),
+    # a cohort's enrollments in its courses (the roster's figures, lms.labs.overview)
+    _sa.Index("ix_enrollments_cohort_course", _Enrollment.cohort_id, _Enrollment.course_id),
     # sessions by instructor, lab, cohort and module, in time order
     _sa.Index("ix_lab_sessions_instructor_starts", _Session.instructor_id, _Session.starts_at),
     _sa.Index("ix_lab_sessions_lab_starts", _Session.lab_id, _Session.starts_at),

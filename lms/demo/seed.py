@@ -347,6 +347,9 @@ class _Seeder:
         self.flush()
         seed_meisters(self, _write_rows)
         self.fix_sequences()
+        from lms.labs import awaiting
+
+        awaiting.recount(db.session)  # bookings, sign-offs and attendance were written directly
         # Bulk-loaded tables get fresh planner statistics (autovacuum may be off).
         from lms.core.db import analyze
 

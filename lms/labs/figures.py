@@ -53,7 +53,7 @@ def _done_modules(enrollment_ids):
 
 
 def progress_select(enrollment_ids):
-    """A subquery of (enrollment_id, course_id, percent) for the enrollments ``enrollment_ids``
+    """A subquery of (enrollment_id, course_id, cohort_id, percent) for the enrollments ``enrollment_ids``
     (a select of ids) yields; percent is an integer 0-100 computed in SQL."""
     from lms.catalog.models import Module
     from lms.learning.models import Enrollment
@@ -64,7 +64,8 @@ def progress_select(enrollment_ids):
     totals = (select(Module.course_id, sa.func.count().label("total")).where(Module.retired_at.is_(None))
               .group_by(Module.course_id).subquery())
     percent = sa.case((totals.c.total > 0, sa.func.coalesce(done_counts.c.done, 0) * 100 // totals.c.total), else_=0)
-    return (select(Enrollment.id.label("enrollment_id"), Enrollment.course_id, percent.label("percent"))
+    return (select(Enrollment.id.label("enrollment_id"), Enrollment.course_id, Enrollment.cohort_id,
+                   percent.label("percent"))
             .outerjoin(totals, totals.c.course_id == Enrollment.course_id)
             .outerjoin(done_counts, done_counts.c.enrollment_id == Enrollment.id)
             .where(Enrollment.id.in_(enrollment_ids))
@@ -94,7 +95,7 @@ def _session_minutes():
 
 
 def attendance_rows(enrollment_ids, now):
-    """(enrollment_id, scheduled minutes, attended minutes) per booked, ended, not-cancelled
+    """(enrollment_id, cohort_id, scheduled minutes, attended minutes) per booked, ended, not-cancelled
     and not excused session of each enrollment's course."""
     from lms.catalog.models import Module
     from lms.learning.models import Enrollment
@@ -105,7 +106,8 @@ def attendance_rows(enrollment_ids, now):
         (Attendance.status.in_(("late", "early_leave")),
          sa.case((Attendance.minutes > length, length), (Attendance.minutes < 0, 0), else_=Attendance.minutes)),
         else_=0)
-    return (select(Enrollment.id.label("enrollment_id"), length.label("scheduled"), attended.label("attended"))
+    return (select(Enrollment.id.label("enrollment_id"), Enrollment.cohort_id, length.label("scheduled"),
+                   attended.label("attended"))
             .join(Booking, sa.and_(Booking.user_id == Enrollment.user_id, Booking.status == "booked"))
             .join(LabSession, LabSession.id == Booking.session_id)
             .join(Module, sa.and_(Module.id == LabSession.module_id, Module.course_id == Enrollment.course_id))

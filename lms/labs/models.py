@@ -189,10 +189,18 @@ class Booking(IdMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Kept by lms.labs.awaiting: no sign-off yet for this enrollment and the session's module.
+    awaiting_signoff: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     session = relationship("LabSession")
     user = relationship("User")
     enrollment = relationship("Enrollment")
+
+    __table_args__ = (
+        # The few bookings still waiting for a sign-off, by session (the pending lists).
+        sa.Index("ix_bookings_awaiting_signoff", "session_id", sqlite_where=sa.text("awaiting_signoff = 1"),
+                 postgresql_where=sa.text("awaiting_signoff")),
+    )
 
 
 ATTENDANCE_STATUSES = ("present", "late", "early_leave", "absent", "excused")

@@ -140,7 +140,7 @@ def cohort_figures(cohort: Cohort) -> CohortFigures:
     """The figures of one cohort in five grouped statements."""
     from lms.learning.models import Enrollment
 
-    ids = cohort_enrollment_ids([cohort.id])
+    ids = select(cohort_enrollment_ids([cohort.id]).cte("cohort_enrollments").c.id)
     members = db.session.execute(
         select(sa.func.count(CohortMember.id)).where(CohortMember.cohort_id == cohort.id)).scalar_one()
     p = progress_select(ids)
@@ -180,12 +180,13 @@ def cohort_cards(cohorts: list[Cohort]) -> list[CohortCard]:
         return []
     ids = [c.id for c in cohorts]
     members = member_counts(ids)
-    enr = cohort_enrollment_ids(ids).add_columns(CohortMember.cohort_id.label("cohort_id")).subquery()
+    # The roster's enrollments all carry their cohort (cohort_enrollment_ids), so the
+    # figures group by Enrollment.cohort_id; one CTE, computed once per statement.
+    enr = cohort_enrollment_ids(ids).cte("cohort_enrollments")
     p = progress_select(select(enr.c.id))
     bucket = _bucket(p.c.percent)
     rows = db.session.execute(
-        select(enr.c.cohort_id, bucket, sa.func.count(), sa.func.sum(p.c.percent))
-        .join(p, p.c.enrollment_id == enr.c.id).group_by(enr.c.cohort_id, bucket)).all()
+        select(p.c.cohort_id, bucket, sa.func.count(), sa.func.sum(p.c.percent)).group_by(p.c.cohort_id, bucket)).all()
     dist: dict[int, dict[int, int]] = {}
     sums: dict[int, list[int]] = {}
     for cid, low, n, total in rows:
@@ -195,8 +196,8 @@ def cohort_cards(cohorts: list[Cohort]) -> list[CohortCard]:
         acc[1] += n
     att_rows = attendance_rows(select(enr.c.id), utcnow())
     attendance = {cid: Minutes(int(sch or 0), int(att or 0)) for cid, sch, att in db.session.execute(
-        select(enr.c.cohort_id, sa.func.sum(att_rows.c.scheduled), sa.func.sum(att_rows.c.attended))
-        .join(att_rows, att_rows.c.enrollment_id == enr.c.id).group_by(enr.c.cohort_id))}
+        select(att_rows.c.cohort_id, sa.func.sum(att_rows.c.scheduled), sa.func.sum(att_rows.c.attended))
+        .group_by(att_rows.c.cohort_id))}
     return [CohortCard(c, members.get(c.id, 0), (sums[c.id][0] // sums[c.id][1]) if sums.get(c.id, [0, 0])[1] else None,
                        [((lo, hi), dist.get(c.id, {}).get(lo, 0)) for lo, hi in PROGRESS_BUCKETS],
                        attendance.get(c.id, Minutes()))
@@ -215,39 +216,43 @@ def member_counts(cohort_ids: list[int]) -> dict[int, int]:
 # --------------------------------------------------------------------------- sign-offs waiting
 
 def _pending(user=None, cohort_id: int | None = None):
-    """A subquery of (booking_id, session_id) waiting for a sign-off: one row per
-    (enrollment, module), the latest ended session of a booked trainee whose enrollment
-    is active, who has no sign-off for the module yet and was not marked absent or
-    excused there. Limited to sessions ``user`` manages, or to ``cohort_id``'s trainees."""
+    """A subquery of (booking_id, session_id, starts_at) waiting for a sign-off: one row
+    per (enrollment, module), the latest ended session of a booked trainee whose
+    enrollment is active, who has no sign-off for the module yet and was not marked
+    absent or excused there. Limited to sessions ``user`` manages, or to ``cohort_id``'s
+    trainees.
+
+    "No sign-off yet, not absent or excused" is the kept ``Booking.awaiting_signoff``
+    (lms.labs.awaiting), so the latest is ranked among the flagged rows only, which a
+    partial index holds (a booking of the same enrollment and module left out by
+    absence was left out of the ranking before too). The enrollment's status and cohort
+    are the same for every row of a ranking, so they are checked after it, on one row
+    per (enrollment, module) by primary key."""
     from lms.labs.models import cohort_instructors, lab_instructors
     from lms.learning.models import Enrollment
 
     now = utcnow()
     ranked = (
         select(Booking.id.label("booking_id"), LabSession.id.label("session_id"),
-               Booking.enrollment_id.label("enrollment_id"), LabSession.module_id.label("module_id"),
+               LabSession.starts_at.label("starts_at"), Booking.enrollment_id.label("enrollment_id"),
                sa.func.row_number().over(partition_by=(Booking.enrollment_id, LabSession.module_id),
                                          order_by=(LabSession.starts_at.desc(), LabSession.id.desc())).label("rn"))
         .join(LabSession, LabSession.id == Booking.session_id)
-        .join(Enrollment, Enrollment.id == Booking.enrollment_id)
-        .outerjoin(Attendance, sa.and_(Attendance.session_id == LabSession.id, Attendance.user_id == Booking.user_id))
-        .where(Booking.status == "booked", Enrollment.status == "active", LabSession.cancelled_at.is_(None),
-               LabSession.ends_at <= now,
-               sa.or_(Attendance.status.is_(None), Attendance.status.not_in(("absent", "excused"))))
+        .where(Booking.awaiting_signoff, Booking.status == "booked", LabSession.cancelled_at.is_(None),
+               LabSession.ends_at <= now)
     )
-    if cohort_id is not None:
-        ranked = ranked.where(Enrollment.cohort_id == cohort_id)
     if user is not None and user.role != "admin":
         lab_ids = select(lab_instructors.c.lab_id).where(lab_instructors.c.user_id == user.id)
         cohort_ids = select(cohort_instructors.c.cohort_id).where(cohort_instructors.c.user_id == user.id)
         ranked = ranked.where(sa.or_(LabSession.instructor_id == user.id, LabSession.lab_id.in_(lab_ids),
                                      LabSession.cohort_id.in_(cohort_ids)))
     ranked = ranked.subquery()
-    # The sign-off test runs on one row per (enrollment, module), after the ranking.
-    return (select(ranked.c.booking_id, ranked.c.session_id)
-            .where(ranked.c.rn == 1, ~sa.exists().where(PracticalSignoff.enrollment_id == ranked.c.enrollment_id,
-                                                       PracticalSignoff.module_id == ranked.c.module_id))
-            .subquery())
+    latest = (select(ranked.c.booking_id, ranked.c.session_id, ranked.c.starts_at)
+              .join(Enrollment, Enrollment.id == ranked.c.enrollment_id)
+              .where(ranked.c.rn == 1, Enrollment.status == "active"))
+    if cohort_id is not None:
+        latest = latest.where(Enrollment.cohort_id == cohort_id)
+    return latest.subquery()
 
 
 def pending_signoffs_count(user=None, cohort_id: int | None = None) -> int:
@@ -259,16 +264,18 @@ def pending_signoffs_count(user=None, cohort_id: int | None = None) -> int:
 def pending_signoffs_page(user, limit: int = 30) -> tuple[list[tuple[Booking, LabSession]], int]:
     """The ``limit`` most recent (booking, session) waiting for ``user``'s sign-off, with
     trainee, module and course loaded, and how many wait in all: one statement (the
-    total rides along as a window count)."""
+    total rides along as a window count, taken before the limit; the trainee, module
+    and course are joined to the ``limit`` rows only)."""
     from lms.catalog.models import Module
 
     pending = _pending(user)
-    total = sa.func.count().over().label("total")
-    stmt = (select(Booking, LabSession, total)
-            .join(pending, pending.c.booking_id == Booking.id)
-            .join(LabSession, LabSession.id == pending.c.session_id)
+    first = (select(pending.c.booking_id, pending.c.session_id, sa.func.count().over().label("total"))
+             .order_by(pending.c.starts_at.desc(), pending.c.booking_id).limit(limit).subquery())
+    stmt = (select(Booking, LabSession, first.c.total)
+            .join(first, first.c.booking_id == Booking.id)
+            .join(LabSession, LabSession.id == first.c.session_id)
             .options(joinedload(Booking.user), joinedload(LabSession.module).joinedload(Module.course))
-            .order_by(LabSession.starts_at.desc(), Booking.id).limit(limit))
+            .order_by(LabSession.starts_at.desc(), Booking.id))
     rows = db.session.execute(stmt).unique().all()
     return [(b, s) for b, s, _n in rows], (rows[0][2] if rows else 0)
 
