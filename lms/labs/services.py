@@ -169,14 +169,13 @@ def sessions_for(user, *, upcoming: bool | None = None, limit: int | None = None
 
 
 def cohort_sessions(cohort: Cohort, limit: int = 50) -> list[LabSession]:
-    """Sessions scheduled for the cohort, or of its courses with a cohort member booked, newest first."""
-    from lms.catalog.models import Module
+    """Sessions scheduled for the cohort, or with a member booked through an enrollment
+    the cohort's roster shows (a current member's, in one of its courses, run through
+    this cohort: ``overview.cohort_enrollment_ids``), newest first; at most ``limit``."""
+    from lms.labs.overview import cohort_enrollment_ids
 
-    member_ids = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
-    course_ids = [c.id for c in cohort.courses]
-    booked = (select(Booking.session_id).join(LabSession, LabSession.id == Booking.session_id)
-              .join(Module, Module.id == LabSession.module_id)
-              .where(Booking.user_id.in_(member_ids), Booking.status == "booked", Module.course_id.in_(course_ids)))
+    booked = select(Booking.session_id).where(Booking.enrollment_id.in_(cohort_enrollment_ids([cohort.id])),
+                                              Booking.status == "booked")
     from lms.labs.overview import session_load_options
 
     stmt = (select(LabSession).where(sa.or_(LabSession.cohort_id == cohort.id, LabSession.id.in_(booked)))
