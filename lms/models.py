@@ -11,6 +11,7 @@ from lms.meisters import models as meisters_models  # noqa: F401
 from lms.api import models as api_models  # noqa: F401
 from lms.jobs import models as jobs_models  # noqa: F401
 from lms.labs import awaiting as labs_awaiting  # noqa: F401  (keeps Booking.awaiting_signoff on every flush)
+from lms.labs import kept_progress as labs_kept_progress  # noqa: F401  (keeps Enrollment.progress_percent)
 
 # --------------------------------------------------------------------------- indexes of the pages' queries
 # Composite indexes for the queries that filter on two columns (migration 0007_indexes).

@@ -350,6 +350,9 @@ class _Seeder:
         from lms.labs import awaiting
 
         awaiting.recount(db.session)  # bookings, sign-offs and attendance were written directly
+        from lms.labs import kept_progress
+
+        kept_progress.recount(db.session)  # so were progress rows, attempts and sign-offs
         # Bulk-loaded tables get fresh planner statistics (autovacuum may be off).
         from lms.core.db import analyze
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lms.core.db import utcnow
 from lms.core.pagination import ListSpec, Page, list_args, paginate, search
 from lms.extensions import db
-from lms.labs.figures import Minutes, attendance_of, attendance_rows, attendance_total, progress_of, progress_select
+from lms.labs.figures import Minutes, attendance_of, attendance_rows, attendance_total
 from lms.labs.models import Attendance, Booking, Cohort, CohortMember, LabSession, PracticalSignoff, cohort_courses
 
 # Progress distribution buckets: (lowest percent, highest percent), both included.
@@ -82,7 +82,8 @@ def roster_page(cohort: Cohort, args) -> Page:
 
 def _rows_for(cohort: Cohort, members: list, whole: bool = False) -> list[RosterRow]:
     """RosterRow for each member: enrollments in the cohort's courses (not withdrawn)
-    with progress and attendance, in three statements whatever the number of members.
+    with progress (kept on the enrollment) and attendance, in two statements whatever the
+    number of members.
     ``whole``: ``members`` is the whole roster (selected by cohort, not by a list of ids)."""
     from lms.learning.models import Enrollment
 
@@ -98,10 +99,9 @@ def _rows_for(cohort: Cohort, members: list, whole: bool = False) -> list[Roster
             .options(joinedload(Enrollment.course)).order_by(Enrollment.course_id, Enrollment.id)).scalars().all()
         ids = select(Enrollment.id).where(Enrollment.user_id.in_(member_ids), Enrollment.course_id.in_(course_ids),
                                           Enrollment.cohort_id == cohort.id, Enrollment.status != "withdrawn")
-        progress = progress_of(ids)
         attendance = attendance_of(ids)
-        for e in enrollments:
-            by_user[e.user_id].append((e, progress.get(e.id, 0), attendance.get(e.id, Minutes())))
+        for e in enrollments:  # the kept percent (lms.labs.kept_progress)
+            by_user[e.user_id].append((e, e.progress_percent, attendance.get(e.id, Minutes())))
     return [RosterRow(m, by_user.get(m.user_id, [])) for m in members]
 
 
@@ -137,21 +137,22 @@ def _bucket(percent):
 
 
 def cohort_figures(cohort: Cohort) -> CohortFigures:
-    """The figures of one cohort in five grouped statements."""
+    """The figures of one cohort in four grouped statements (progress is the percent kept
+    on each enrollment, lms.labs.kept_progress)."""
     from lms.learning.models import Enrollment
 
-    ids = select(cohort_enrollment_ids([cohort.id]).cte("cohort_enrollments").c.id)
+    ids = cohort_enrollment_ids([cohort.id])
     members = db.session.execute(
         select(sa.func.count(CohortMember.id)).where(CohortMember.cohort_id == cohort.id)).scalar_one()
-    p = progress_select(ids)
-    bucket = _bucket(p.c.percent)
-    rows = db.session.execute(select(bucket, sa.func.count(), sa.func.sum(p.c.percent)).group_by(bucket)).all()
-    counts = {b: c for b, c, _s in rows}
-    n = sum(c for _b, c, _s in rows)
-    total_pct = sum(int(s or 0) for _b, _c, s in rows)
-    completed = db.session.execute(
-        select(sa.func.count(Enrollment.id)).where(Enrollment.id.in_(ids), Enrollment.status == "completed")
-    ).scalar_one()
+    bucket = _bucket(Enrollment.progress_percent)
+    rows = db.session.execute(
+        select(bucket, sa.func.count(), sa.func.sum(Enrollment.progress_percent),
+               sa.func.count().filter(Enrollment.status == "completed"))
+        .where(Enrollment.id.in_(ids)).group_by(bucket)).all()
+    counts = {b: c for b, c, _s, _d in rows}
+    n = sum(c for _b, c, _s, _d in rows)
+    total_pct = sum(int(s or 0) for _b, _c, s, _d in rows)
+    completed = sum(int(d or 0) for _b, _c, _s, d in rows)
     return CohortFigures(
         members=members, enrollments=n or 0, completed=completed,
         distribution=[((lo, hi), counts.get(lo, 0)) for lo, hi in PROGRESS_BUCKETS],
@@ -178,15 +179,18 @@ def cohort_cards(cohorts: list[Cohort]) -> list[CohortCard]:
     cohort and bucket; attendance by cohort), however many trainees they hold."""
     if not cohorts:
         return []
+    from lms.learning.models import Enrollment
+
     ids = [c.id for c in cohorts]
     members = member_counts(ids)
     # The roster's enrollments all carry their cohort (cohort_enrollment_ids), so the
-    # figures group by Enrollment.cohort_id; one CTE, computed once per statement.
-    enr = cohort_enrollment_ids(ids).cte("cohort_enrollments")
-    p = progress_select(select(enr.c.id))
-    bucket = _bucket(p.c.percent)
+    # figures group by Enrollment.cohort_id (no join back to the set, which misled the
+    # planner); progress is the percent kept on each enrollment.
+    enr = cohort_enrollment_ids(ids)
+    bucket = _bucket(Enrollment.progress_percent)
     rows = db.session.execute(
-        select(p.c.cohort_id, bucket, sa.func.count(), sa.func.sum(p.c.percent)).group_by(p.c.cohort_id, bucket)).all()
+        select(Enrollment.cohort_id, bucket, sa.func.count(), sa.func.sum(Enrollment.progress_percent))
+        .where(Enrollment.id.in_(enr)).group_by(Enrollment.cohort_id, bucket)).all()
     dist: dict[int, dict[int, int]] = {}
     sums: dict[int, list[int]] = {}
     for cid, low, n, total in rows:
@@ -194,7 +198,7 @@ def cohort_cards(cohorts: list[Cohort]) -> list[CohortCard]:
         acc = sums.setdefault(cid, [0, 0])
         acc[0] += int(total or 0)
         acc[1] += n
-    att_rows = attendance_rows(select(enr.c.id), utcnow())
+    att_rows = attendance_rows(enr, utcnow())
     attendance = {cid: Minutes(int(sch or 0), int(att or 0)) for cid, sch, att in db.session.execute(
         select(att_rows.c.cohort_id, sa.func.sum(att_rows.c.scheduled), sa.func.sum(att_rows.c.attended))
         .group_by(att_rows.c.cohort_id))}

@@ -30,6 +30,9 @@ class Enrollment(IdMixin, db.Model):
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A renewal creates a new enrollment pointing at the one it renews.
     renews_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollments.id"))
+    # Kept by lms.labs.kept_progress on every write that moves it: the share of the
+    # course's active modules done, in whole percent rounded down (lms.labs.figures).
+    progress_percent: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")
