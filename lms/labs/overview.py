@@ -245,6 +245,8 @@ def _pending(user=None, cohort_id: int | None = None):
         .where(Booking.awaiting_signoff, Booking.status == "booked", LabSession.cancelled_at.is_(None),
                LabSession.ends_at <= now)
     )
+    if cohort_id is not None:  # constant within a ranking: narrows the rows ranked
+        ranked = ranked.where(Booking.enrollment_id.in_(select(Enrollment.id).where(Enrollment.cohort_id == cohort_id)))
     if user is not None and user.role != "admin":
         lab_ids = select(lab_instructors.c.lab_id).where(lab_instructors.c.user_id == user.id)
         cohort_ids = select(cohort_instructors.c.cohort_id).where(cohort_instructors.c.user_id == user.id)
