@@ -22,6 +22,10 @@ from tests.conftest import login
 from tests.factories import make_company, make_user
 
 TODAY = today_kst()
+# Classes the tests enrol trainees in are tomorrow (Korean date): a class today would
+# already have ended when the suite runs late in the Korean day, and enrolling is
+# refused after a class ends. Tests that need a running class pin the clock (_started).
+TOMORROW = TODAY + timedelta(days=1)
 
 
 @pytest.fixture
@@ -37,7 +41,7 @@ def world(make_meister, admin_user):
 
 
 def _class(world, *, day=None, start=time(14, 0), minutes=120):
-    return onsite.schedule_class(world.meister, world.placement, day=day or TODAY, start=start, minutes=minutes,
+    return onsite.schedule_class(world.meister, world.placement, day=day or TOMORROW, start=start, minutes=minutes,
                                  topic="LOTO 절차 현장 교육")
 
 
@@ -47,7 +51,7 @@ def _started(cls):
 
 
 def test_class_is_scheduled_in_korean_time_and_audited(world):
-    cls = _class(world, start=time(8, 30), minutes=90)
+    cls = _class(world, day=TODAY, start=time(8, 30), minutes=90)
     assert cls.starts_at == datetime.combine(TODAY, time(8, 30), tzinfo=KST).astimezone(timezone.utc)
     assert cls.minutes == 90 and cls.ends_at - cls.starts_at == timedelta(minutes=90)
     assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "onsite_class.create")).scalar()
