@@ -84,6 +84,12 @@ def _keep_flags(session, _flush_context) -> None:
         by_session.setdefault(session_id, set()).add(user_id)
     for session_id, user_ids in by_session.items():
         parts.append(sa.and_(Booking.session_id == session_id, Booking.user_id.in_(sorted(user_ids))))
+    from lms.labs.kept_progress import lock_enrollments
+    from lms.learning.models import Enrollment
+
+    # Writers of one enrollment's sign-offs and attendance compute its flags one after
+    # the other (PostgreSQL; see lock_enrollments).
+    lock_enrollments(session, Enrollment.id.in_(select(Booking.enrollment_id).where(sa.or_(*parts))))
     session.connection().execute(_refresh_statement(sa.or_(*parts)))
     session.info["awaiting_flags_moved"] = True
 

@@ -13,8 +13,11 @@ writer's transaction, whatever code wrote them through the ORM:
 - a quiz attempt (added, or submitted, or its verdict changed);
 - a practical sign-off (added; corrections are new rows);
 - an enrollment (added, or moved to another course);
-- a module (added, retired or brought back, moved, or its kind changed): every
-  enrollment of its course.
+- a module (added, deleted, retired or brought back, moved, or its kind changed):
+  every enrollment of its course.
+
+On PostgreSQL the hook first locks the enrollments it recomputes (:func:`lock_enrollments`),
+so concurrent writers of one enrollment's records never each miss the other's row.
 
 Loaders that write rows without the ORM (the demo seed) call :func:`recount`;
 migration 0016 backfills with the same rule in SQL; tests hold the kept percent
@@ -52,6 +55,19 @@ def recount(session, course_id: int | None = None) -> int:
     return session.execute(_set_statement(ids)).rowcount or 0
 
 
+def lock_enrollments(session, condition) -> None:
+    """PostgreSQL: lock the enrollment rows ``condition`` selects, in id order, before a
+    kept value is computed from their records. Two transactions writing records of one
+    enrollment at once then compute one after the other, and the second statement's
+    snapshot holds the first one's rows (read committed takes a snapshot per statement).
+    SQLite lets one writer in at a time (BEGIN IMMEDIATE) and needs nothing."""
+    from lms.learning.models import Enrollment
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection().execute(select(Enrollment.id).where(condition).order_by(Enrollment.id).with_for_update())
+
+
 def _changed(obj, *names) -> bool:
     state = sa.inspect(obj)
     return any(state.attrs[n].history.has_changes() for n in names)
@@ -80,10 +96,14 @@ def _keep_percent(session, _flush_context) -> None:
             courses.add(obj.course_id)
             history = sa.inspect(obj).attrs.course_id.history
             courses.update(c for c in (history.deleted or ()) if c is not None)
+    for obj in session.deleted:  # a module dropped by a course sync: the course's total moves
+        if isinstance(obj, Module):
+            courses.add(obj.course_id)
     enrollments.discard(None)
     courses.discard(None)
     if not (enrollments or courses):
         return
+    lock_enrollments(session, Enrollment.id.in_(sorted(enrollments)))
     ids = select(Enrollment.id).where(sa.or_(Enrollment.id.in_(sorted(enrollments)),
                                              Enrollment.course_id.in_(sorted(courses))))
     session.connection().execute(_set_statement(ids))

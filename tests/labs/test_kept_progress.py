@@ -168,3 +168,23 @@ def test_the_migrations_backfill_computes_what_the_application_keeps(world):
     db.session.execute(sa.text(migration.AWAITING_BACKFILL))
     assert dict(db.session.execute(select(Enrollment.id, Enrollment.progress_percent)).all()) == kept_progress
     assert dict(db.session.execute(select(Booking.id, Booking.awaiting_signoff)).all()) == kept_awaiting
+
+
+def test_a_deleted_module_moves_the_percent_of_the_whole_course():
+    """A course sync deletes a module nobody has a record of: the course's total moves,
+    so every enrollment's kept percent does too (33 % of 3 modules becomes 50 % of 2)."""
+    from lms.catalog.models import Module
+    from lms.learning.models import ModuleProgress
+    from tests.factories import make_course, make_enrollment, make_user
+
+    course = make_course(lessons=2, quizzes=1)
+    lessons = sorted((m for m in course.modules if m.kind == "lesson"), key=lambda m: m.position)
+    e = make_enrollment(make_user("trainee"), course)
+    db.session.add(ModuleProgress(enrollment_id=e.id, module_id=lessons[0].id, status="completed",
+                                  completed_at=utcnow()))
+    db.session.flush()
+    assert _kept()[e.id] == _rule()[e.id] == 33
+    quiz = db.session.execute(select(Module).where(Module.course_id == course.id, Module.kind == "quiz")).scalar_one()
+    db.session.delete(quiz)
+    db.session.flush()
+    assert _kept()[e.id] == _rule()[e.id] == 50
