@@ -151,7 +151,9 @@ def load_base() -> Base:
     institutions = dims["institutions"]
 
     # Trainees' enrollments only (see "Who is counted").
-    enr = enr[pd.Index(users["user_id"].to_numpy()).get_indexer(enr["user_id"].to_numpy()) >= 0].reset_index(drop=True)
+    trainee = pd.Index(users["user_id"].to_numpy()).get_indexer(enr["user_id"].to_numpy()) >= 0
+    if not trainee.all():
+        enr = enr[trainee].reset_index(drop=True)
 
     enr["kind"] = pd.Categorical(_lookup(enr["programme_id"], programmes, "programme_id", "kind", "online"),
                                  categories=["contract", "smart_lab", "online"])
@@ -198,7 +200,8 @@ def load_base() -> Base:
     prac_at = np.fmin(prac_at, enr["completed_at"].to_numpy())
     enr["theory_at"] = theory_at
     enr["practical_at"] = prac_at
-    enr = enr.drop(columns=["theory_done", "practical_done", "theory_need", "practical_need"])
+    for c in ("theory_done", "practical_done", "theory_need", "practical_need"):
+        del enr[c]  # in place: DataFrame.drop copies the whole frame
 
     # The first certificate of each enrollment (renewals/reissues point back via supersedes_id).
     if not certs.empty:

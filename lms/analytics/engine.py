@@ -106,7 +106,9 @@ def filter_enrollments(base: Base, f: Filters, t: float) -> pd.DataFrame:
         m &= (e["course_id"] == f.course_id).to_numpy()
     if f.cohort_ids is not None:
         m &= e["cohort_id"].isin(f.cohort_ids).to_numpy()
-    return e[m]
+    # The whole programme now (the default view): no copy of 400,000 rows. Callers
+    # only read the frame (the base is shared by every filter and request).
+    return e if m.all() else e[m]
 
 
 def population(base: Base, f: Filters, e: pd.DataFrame, t: float) -> pd.DataFrame:

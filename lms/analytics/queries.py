@@ -346,15 +346,11 @@ def load_practicals() -> pd.DataFrame:
     newer = sa.orm.aliased(S)
     stmt = (sa.select(S.enrollment_id, sa.func.count(sa.distinct(S.module_id)), _ts(sa.func.max(S.created_at)))
             .select_from(E).join(S, S.enrollment_id == E.id)
-            .where(_open(E), S.outcome == "passed", ~sa.exists().where(newer.supersedes_id == S.id))
+            .where(_open(E), S.outcome == "passed",
+                   S.id.not_in(sa.select(newer.supersedes_id).where(newer.supersedes_id.is_not(None))))
             .group_by(S.enrollment_id))
     cols = ["enrollment_id", "practical_done", "practical_at"]
     return _frame(stmt, cols, {"enrollment_id": "id", "practical_done": "int", "practical_at": "ts"})
-
-
-def _scan_key(col):
-    """A GROUP BY key SQLite cannot satisfy from an index (see :func:`load_labs`)."""
-    return (col + 0).label(col.key) if _dialect() == "sqlite" else col
 
 
 def load_labs() -> pd.DataFrame:
@@ -368,9 +364,11 @@ def load_labs() -> pd.DataFrame:
     the session's own cohort says little about who trained in it. Every session
     has at least one row (programme and cohort -1 when nobody used it), and
     ``seats`` is repeated on each row of a session (the engine counts it once).
-    Bookings (with their attendance) and sign-offs are grouped in SQL; the
-    ~20,000 session rows are joined in pandas, cheaper than joining sessions into
-    the big scans."""
+    Bookings, attendance and current sign-offs are grouped in SQL in one statement
+    (their rows stacked with UNION ALL, then joined once to the enrollments by
+    primary key: three separate GROUP BYs each joined the 400,000 enrollments, 0.85 s
+    against 0.58 s at national scale on PostgreSQL); the ~20,000 session rows are
+    joined in pandas, cheaper than joining sessions into the big scan."""
     from lms.catalog.models import Module as M
     from lms.labs.models import Attendance as A
     from lms.labs.models import Booking as B
@@ -381,37 +379,35 @@ def load_labs() -> pd.DataFrame:
     now = utcnow()
     sessions = (sa.select(LS.id, LS.lab_id, kst_day(LS.starts_at), M.course_id, LS.capacity)
                 .join(M, M.id == LS.module_id).where(LS.cancelled_at.is_(None), LS.ends_at <= now))
-    # Plain GROUP BYs per (session, enrollment programme, enrollment cohort); the
-    # enrollments are joined on their primary key. No-shows are then
-    # booked - attended - excused (attendance is only recorded for booked
-    # trainees; a walk-in would only lower the no-show count).
-    # The session key is written ``session_id + 0`` on SQLite (see _scan_key): one
-    # sequential scan instead of walking the session_id index and fetching each row
-    # at random (measured 0.3 -> 0.13 s for 30,000 bookings).
-    keys = lambda col: (col, _n(E.programme_id), _n(E.cohort_id))  # noqa: E731
-    b_key, a_key = _scan_key(B.session_id), _scan_key(A.session_id)
-    bookings = (sa.select(*keys(b_key), sa.func.sum(sa.case((B.status == "booked", 1), else_=0)))
-                .select_from(B).outerjoin(E, E.id == B.enrollment_id)
-                .group_by(b_key, E.programme_id, E.cohort_id))
-    attendance = (sa.select(*keys(a_key), sa.func.sum(sa.case((A.status.in_(ATTENDED), 1), else_=0)),
-                            sa.func.sum(sa.case((A.status == "excused", 1), else_=0)))
-                  .select_from(A).outerjoin(E, E.id == A.enrollment_id)
-                  .group_by(a_key, E.programme_id, E.cohort_id))
+    one = lambda cond: sa.case((cond, 1), else_=0)  # noqa: E731
+    zero = sa.literal(0)
+    # No-shows are then booked - attended - excused (attendance is only recorded for
+    # booked trainees; a walk-in would only lower the no-show count). A sign-off
+    # counts unless a correction supersedes it (the superseded ones are few: a
+    # hashed NOT IN, not an anti-join over every sign-off).
     newer = sa.orm.aliased(S)
-    signoffs = (sa.select(*keys(S.session_id), sa.func.count(), sa.func.sum(sa.case((S.outcome == "passed", 1), else_=0)))
-                .select_from(S).outerjoin(E, E.id == S.enrollment_id)
-                .where(S.session_id.is_not(None), ~sa.exists().where(newer.supersedes_id == S.id))
-                .group_by(S.session_id, E.programme_id, E.cohort_id))
+    stacked = sa.union_all(
+        sa.select(B.session_id.label("session_id"), B.enrollment_id.label("enrollment_id"),
+                  one(B.status == "booked").label("booked"), zero.label("attended"), zero.label("excused"),
+                  zero.label("signoffs"), zero.label("passed")),
+        sa.select(A.session_id, A.enrollment_id, zero, one(A.status.in_(ATTENDED)), one(A.status == "excused"),
+                  zero, zero),
+        sa.select(S.session_id, S.enrollment_id, zero, zero, zero, sa.literal(1), one(S.outcome == "passed"))
+        .where(S.session_id.is_not(None),
+               S.id.not_in(sa.select(newer.supersedes_id).where(newer.supersedes_id.is_not(None)))),
+    ).subquery("u")
+    u = stacked.c
+    activity = (sa.select(u.session_id, _n(E.programme_id), _n(E.cohort_id), sa.func.sum(u.booked),
+                          sa.func.sum(u.attended), sa.func.sum(u.excused), sa.func.sum(u.signoffs),
+                          sa.func.sum(u.passed))
+                .select_from(stacked).outerjoin(E, E.id == u.enrollment_id)
+                .group_by(u.session_id, E.programme_id, E.cohort_id))
     key_cols = ["session_id", "programme_id", "cohort_id"]
     key_types = {"session_id": "id", "programme_id": "id", "cohort_id": "id"}
     f1 = _frame(sessions, ["session_id", "lab_id", "day", "course_id", "seats"],
                 {"session_id": "id", "lab_id": "id", "day": "int", "course_id": "id", "seats": "int"})
-    f2 = _frame(bookings, key_cols + ["booked"], {**key_types, "booked": "int"}, hex_ok=True)
-    f2b = _frame(attendance, key_cols + ["attended", "excused"], {**key_types, "attended": "int", "excused": "int"},
-                 hex_ok=True)
-    f3 = _frame(signoffs, key_cols + ["signoffs", "passed"], {**key_types, "signoffs": "int", "passed": "int"},
-                hex_ok=True)
-    act = f2.merge(f2b, on=key_cols, how="outer").merge(f3, on=key_cols, how="outer")
+    counts = ["booked", "attended", "excused", "signoffs", "passed"]
+    act = _frame(activity, key_cols + counts, {**key_types, **{c: "int" for c in counts}}, hex_ok=True)
     act = act[act["session_id"].isin(f1["session_id"])]
     idle = f1.loc[~f1["session_id"].isin(act["session_id"]), ["session_id"]].assign(programme_id=-1, cohort_id=-1)
     out = pd.concat([act, idle], ignore_index=True).merge(f1, on="session_id", how="inner")

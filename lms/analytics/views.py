@@ -2,6 +2,8 @@
 and month closing (admins), and the instructors' analytics of their own cohorts."""
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_babel import gettext as _
@@ -90,7 +92,12 @@ def heat_style(value) -> str:
     if not isinstance(value, (int, float)):
         return ""
     alpha = 0.08 + 0.8 * max(0.0, min(float(value), 1.0))
-    rgb = [round(255 + (c - 255) * alpha) for c in (29, 78, 216)]
+    return _heat_colours(tuple(round(255 + (c - 255) * alpha) for c in (29, 78, 216)))
+
+
+@functools.lru_cache(maxsize=512)
+def _heat_colours(rgb: tuple[int, int, int]) -> str:
+    """The cell style of one background (a few hundred distinct ones: the channels are whole numbers)."""
     lum = _luminance(rgb)
     color = "#000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#fff"
     return "background: #{:02x}{:02x}{:02x}; color: {};".format(*rgb, color)
