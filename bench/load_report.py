@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 TRAINEE = {"catalog", "course page", "trainee dashboard", "lesson", "quiz page", "quiz start", "quiz submit",
-           "lab sessions", "booking", "my bookings", "booking cancel", "verification (public)"}
+           "lab sessions", "booking", "booking (final, confirmed)", "my bookings", "booking cancel", "verification (public)"}
 
 
 def rows(path: Path) -> list[dict]:
