@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 
 from lms import create_app
 from lms.config import normalise_db_url
+from lms.core.timeutil import frozen_clock, now_utc
 from lms.extensions import db
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,6 +61,21 @@ def _build_schema(app) -> None:
         upgrade(directory=str(REPO / "migrations"))
     else:
         db.create_all()
+
+
+#: The instant this test run was collected. A module that keeps a date constant
+#: (``TODAY = today_kst(COLLECTED_AT)``) pins the application's clock to this
+#: instant with ``pytestmark = pytest.mark.usefixtures("clock_at_collection")``,
+#: so the constant stays the application's today when a run crosses midnight KST
+#: (15:00 UTC), instead of becoming yesterday half-way through the run.
+COLLECTED_AT = now_utc()
+
+
+@pytest.fixture
+def clock_at_collection():
+    """Pin the application's clock to :data:`COLLECTED_AT` for one test; yields the clock handle."""
+    with frozen_clock(COLLECTED_AT) as clock:
+        yield clock
 
 
 @pytest.fixture(scope="session")

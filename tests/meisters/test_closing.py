@@ -6,6 +6,7 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -15,10 +16,11 @@ from lms.extensions import db
 from lms.meisters import placements as pl
 from lms.meisters import visits as vs
 from lms.meisters.report_pdf import render_report
-from tests.conftest import login
+from tests.conftest import COLLECTED_AT, login
 from tests.factories import make_company
 
-TODAY = today_kst()
+TODAY = today_kst(COLLECTED_AT)
+pytestmark = pytest.mark.usefixtures("clock_at_collection")
 
 
 def _placement(admin, meister, goals="<b>불량 & 폐기</b> 30% 감소\nMES 도입"):

@@ -18,10 +18,11 @@ from lms.extensions import db
 from lms.meisters import onsite
 from lms.meisters import placements as pl
 from lms.meisters.models import OnsiteAttendee
-from tests.conftest import login
+from tests.conftest import COLLECTED_AT, login
 from tests.factories import make_company, make_user
 
-TODAY = today_kst()
+TODAY = today_kst(COLLECTED_AT)
+pytestmark = pytest.mark.usefixtures("clock_at_collection")
 # Classes the tests enrol trainees in are tomorrow (Korean date): a class today would
 # already have ended when the suite runs late in the Korean day, and enrolling is
 # refused after a class ends. Tests that need a running class pin the clock (_started).

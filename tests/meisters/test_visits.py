@@ -18,10 +18,11 @@ from lms.extensions import db
 from lms.meisters import placements as pl
 from lms.meisters import visits as vs
 from lms.meisters.models import Visit, VisitPhoto
-from tests.conftest import login
+from tests.conftest import COLLECTED_AT, login
 from tests.factories import make_company
 
-TODAY = today_kst()
+TODAY = today_kst(COLLECTED_AT)
+pytestmark = pytest.mark.usefixtures("clock_at_collection")
 
 
 def _placement(admin, meister, start=None, days=90, email="contact@firm.kr"):

@@ -18,10 +18,11 @@ from lms.labs.models import PracticalSignoff
 from lms.learning import services as learning
 from lms.meisters import placements as pl
 from lms.meisters import workplace as wp
-from tests.conftest import login
+from tests.conftest import COLLECTED_AT, login
 from tests.factories import make_company, make_course, make_enrollment, make_user
 
-TODAY = today_kst()
+TODAY = today_kst(COLLECTED_AT)
+pytestmark = pytest.mark.usefixtures("clock_at_collection")
 
 
 @pytest.fixture
