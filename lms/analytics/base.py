@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lms.analytics import meister_queries, queries
+from lms.analytics import meister_queries, queries, sqlread
 
 UNKNOWN = "?"
 
@@ -83,7 +83,7 @@ def _run_loaders(loaders: dict) -> dict:
     connection. On PostgreSQL the server's scans and GROUP BYs (other processes)
     overlap with each other and with this process's unpacking. On SQLite the
     work runs in this process, but each big loader is one aggregate statement
-    (see ``queries._sqlite_hex``) executed inside a single ``sqlite3_step`` call,
+    (see ``sqlread._sqlite_hex``) executed inside a single ``sqlite3_step`` call,
     during which the sqlite3 module releases the GIL, so two statements use two
     cores. (Threads that fetched row by row only added GIL hand-offs.) The
     SQLite threads read on raw connections in autocommit mode: WAL readers never
@@ -108,11 +108,11 @@ def _run_loaders(loaders: dict) -> dict:
     def run(fn):
         with app.app_context():
             raw = db.engine.raw_connection()
-            token = queries._conn.set(raw.dbapi_connection)
+            token = sqlread.connection.set(raw.dbapi_connection)
             try:
                 return fn()
             finally:
-                queries._conn.reset(token)
+                sqlread.connection.reset(token)
                 raw.close()  # back to the pool (which rolls back: the SET LOCAL ends there)
 
     # SQLite: one thread per core (its work runs in this process); PostgreSQL: a

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lms.analytics.base import Base, _lookup
+from lms.analytics.people import people_by
 
 PRIORITY_KEYS = {1: "working_hours", 2: "root", 3: "both", 0: "neither", -1: "no_firm"}
 PRIORITY_ORDER = ("working_hours", "root", "both", "neither", "no_firm")
@@ -65,10 +66,9 @@ def complex_label_order(keys: pd.Series, complexes: pd.DataFrame, labels: dict) 
 
 
 def by_complex(base: Base, e: pd.DataFrame, t: float, valid_enr, certified, labels: dict) -> pd.DataFrame:
-    from lms.analytics.engine import _people_by
 
     e = e.assign(complex_group=complex_codes(e["complex_id"], base.dims["complexes"]))
-    g = _people_by(e, "complex_group", t, valid_enr, certified)
+    g = people_by(e, "complex_group", t, valid_enr, certified)
     g["complex_group"] = [group_key(c) for c in g["complex_group"]]
     g["label"], rank = complex_label_order(g["complex_group"].astype(str), base.dims["complexes"], labels)
     g = g.assign(_rank=rank).sort_values(["_rank", "enrolled", "label"], ascending=[True, False, True], kind="stable")
@@ -77,9 +77,8 @@ def by_complex(base: Base, e: pd.DataFrame, t: float, valid_enr, certified, labe
 
 
 def by_priority(base: Base, e: pd.DataFrame, t: float, valid_enr, certified, labels: dict) -> pd.DataFrame:
-    from lms.analytics.engine import _people_by
 
-    g = _people_by(e.assign(priority_group=e["priority"].to_numpy().astype(np.int64)), "priority_group", t,
+    g = people_by(e.assign(priority_group=e["priority"].to_numpy().astype(np.int64)), "priority_group", t,
                    valid_enr, certified)
     g["key"] = [PRIORITY_KEYS.get(int(c), "no_firm") for c in g["priority_group"]]
     # The four groups always show (an empty one as 0); "no firm" only when it has people.

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from lms.analytics.queries import epoch, frame as _rows
+from lms.analytics.sqlread import epoch, frame as _rows
 
 EPOCH_DAY = np.datetime64("1970-01-01", "D")
 

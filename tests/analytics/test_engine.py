@@ -167,11 +167,11 @@ def test_parallel_load_reads_the_same_frames(app, live_db, world, monkeypatch):
     sequential = engine.load_base()
     app.testing, parallel_flag = False, app.config.get("ANALYTICS_PARALLEL_LOAD")
     app.config["ANALYTICS_PARALLEL_LOAD"] = True
-    from lms.analytics import queries
+    from lms.analytics import queries, sqlread
 
     own_connection = []
     real = queries.load_trainees
-    monkeypatch.setattr(queries, "load_trainees", lambda: own_connection.append(queries._conn.get() is not None) or real())
+    monkeypatch.setattr(queries, "load_trainees", lambda: own_connection.append(sqlread.connection.get() is not None) or real())
     try:
         parallel = engine.load_base()
     finally:

@@ -154,7 +154,7 @@ def test_birth_dates_are_checked_against_the_korean_today():
 def test_statistics_months_and_days_are_korean(moment):
     """The analytics engine's month of an instant (intake-cohort months, cumulative
     series) and its Korean day number agree with timeutil for every instant."""
-    from lms.analytics.engine import KST_OFFSET, _month_index, _month_label
+    from lms.analytics.months import KST_OFFSET, month_index as _month_index, month_label as _month_label
 
     epoch = moment.timestamp()
     assert _month_label(int(_month_index([epoch])[0])) == tu.month_of(moment)
