@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from lms.certificates import numbering
@@ -39,9 +39,8 @@ Progress = Callable[[int, int], None]
 def _eligible_query(cohort):
     from lms.learning.models import Enrollment
 
-    issued = select(Certificate.enrollment_id).where(Certificate.supersedes_id.is_(None))
-    return select(Enrollment.id).where(Enrollment.cohort_id == cohort.id, Enrollment.status == "completed",
-                                       Enrollment.id.not_in(issued))
+    issued = exists().where(Certificate.enrollment_id == Enrollment.id, Certificate.supersedes_id.is_(None))
+    return select(Enrollment.id).where(Enrollment.cohort_id == cohort.id, Enrollment.status == "completed", ~issued)
 
 
 def refresh_and_count(cohort) -> int:

@@ -18,7 +18,8 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from lms.certificates import numbering
 from lms.certificates.models import Certificate, CertificateImage, CertificateReminder
@@ -236,10 +237,10 @@ def eligible_enrollments(cohort) -> list:
     from lms.learning.models import Enrollment
 
     refresh_active(cohort)
-    issued = select(Certificate.enrollment_id).where(Certificate.supersedes_id.is_(None))
+    issued = exists().where(Certificate.enrollment_id == Enrollment.id, Certificate.supersedes_id.is_(None))
     return list(db.session.execute(
         select(Enrollment).where(Enrollment.cohort_id == cohort.id, Enrollment.status == "completed",
-                                 Enrollment.id.not_in(issued)).order_by(Enrollment.id)
+                                 ~issued).order_by(Enrollment.id)
     ).scalars())
 
 
@@ -259,7 +260,6 @@ def issue_for_cohort(cohort, actor=None, *, chunk_size: int | None = None, progr
 
 def cohort_certificates_query(cohort):
     """A select (unordered) of the current (not superseded) certificates of a cohort's enrollments."""
-    from sqlalchemy import exists
     from sqlalchemy.orm import aliased
 
     from lms.learning.models import Enrollment
@@ -507,16 +507,22 @@ def manageable_query(user):
     return q
 
 
+def _current():
+    """SQL: the certificate has no successor (NOT EXISTS by the unique index on
+    ``supersedes_id``, so the cost is the rows at hand, never the whole table)."""
+    newer = aliased(Certificate)
+    return ~exists().where(newer.supersedes_id == Certificate.id)
+
+
 def expiring_query(user, days: int, now: datetime | None = None):
     """A select (unordered) of the unrevoked, current certificates that ``user`` may
     manage, not yet expired and expiring on a Korean date at most ``days`` days after
     today's (KST)."""
     now = now or utcnow()
-    superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
     return manageable_query(user).where(
         Certificate.expires_at.is_not(None), Certificate.expires_at >= kst_day_start(_today_kst(now)),
         Certificate.expires_at < kst_day_end(_today_kst(now) + timedelta(days=days)), Certificate.revoked_at.is_(None),
-        Certificate.id.not_in(superseded),
+        _current(),
     )
 
 
@@ -538,12 +544,11 @@ def send_reminders(now: datetime | None = None) -> int:
     from lms.core.outbox import send_mail
 
     now = now or utcnow()
-    superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
     certs = db.session.execute(
         select(Certificate).where(
             Certificate.expires_at.is_not(None), Certificate.expires_at >= kst_day_start(_today_kst(now)),
             Certificate.expires_at < kst_day_end(_today_kst(now) + timedelta(days=max(REMINDER_DAYS))),
-            Certificate.revoked_at.is_(None), Certificate.id.not_in(superseded),
+            Certificate.revoked_at.is_(None), _current(),
         ).order_by(Certificate.id)
     ).scalars().all()
     sent = 0

@@ -382,7 +382,7 @@ def _downloadable_count(cohort) -> int:
     return db.session.execute(select(func.count()).select_from(
         services.cohort_certificates_query(cohort).where(
             Certificate.revoked_at.is_(None),
-            Certificate.id.not_in(select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))))
+            ~sa.exists().where(sa.orm.aliased(Certificate).supersedes_id == Certificate.id))
         .subquery())).scalar_one()
 
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import exists as sa_exists
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from lms.catalog.models import Course, Module
 from lms.core.db import utcnow
@@ -95,7 +97,8 @@ def user_enrollments(user) -> list[Enrollment]:
 
     return list(db.session.execute(
         select(Enrollment).where(Enrollment.user_id == user.id)
-        .options(selectinload(Enrollment.course).selectinload(Course.modules))
+        # The lesson text is read on the lesson page only; a dashboard needs titles and kinds.
+        .options(selectinload(Enrollment.course).selectinload(Course.modules).defer(Module.body_md))
         .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
     ).scalars())
 
@@ -221,9 +224,9 @@ def latest_signoffs_many(enrollment_ids: list[int]) -> dict[int, dict[int, objec
 
     if not enrollment_ids:
         return {}
-    superseded = select(PS.supersedes_id).where(PS.supersedes_id.is_not(None))
+    newer = aliased(PS)  # NOT EXISTS looks up these rows' successors by index (never NOT IN over the table)
     rows = db.session.execute(
-        select(PS).where(PS.enrollment_id.in_(enrollment_ids), PS.id.not_in(superseded))
+        select(PS).where(PS.enrollment_id.in_(enrollment_ids), ~sa_exists().where(newer.supersedes_id == PS.id))
         .order_by(PS.created_at, PS.id)
     ).scalars()
     out: dict[int, dict[int, object]] = {}
@@ -266,11 +269,12 @@ def module_states(enrollment: Enrollment) -> dict[int, str]:
     return module_states_many([enrollment])[enrollment.id]
 
 
-def module_states_many(enrollments: list[Enrollment]) -> dict[int, dict[int, str]]:
+def module_states_many(enrollments: list[Enrollment], signoffs: dict | None = None) -> dict[int, dict[int, str]]:
     """{enrollment id: :func:`module_states`} for several enrollments (a trainee's dashboard)
     in three statements whatever their number (progress rows, quiz attempts and current
     sign-offs, each for all of them at once), plus the courses' modules unless loaded
-    already (:func:`user_enrollments` loads them)."""
+    already (:func:`user_enrollments` loads them). ``signoffs``, when the caller has
+    read them already (:func:`latest_signoffs_many` of these enrollments), saves the third."""
     if not enrollments:
         return {}
     ids = [e.id for e in enrollments]
@@ -288,8 +292,9 @@ def module_states_many(enrollments: list[Enrollment]) -> dict[int, dict[int, str
             select(QuizAttempt.enrollment_id, QuizAttempt.module_id, QuizAttempt.submitted_at, QuizAttempt.passed)
             .where(QuizAttempt.enrollment_id.in_(ids))):
         attempts[eid].append((mid, sub, ok))
-    with_practicals = [e.id for e in enrollments if any(m.kind == "practical" for m in modules_of[e.course_id])]
-    signoffs = latest_signoffs_many(with_practicals)
+    if signoffs is None:
+        with_practicals = [e.id for e in enrollments if any(m.kind == "practical" for m in modules_of[e.course_id])]
+        signoffs = latest_signoffs_many(with_practicals)
     return {e.id: _states(modules_of[e.course_id], completed[e.id], started[e.id], attempts[e.id],
                           signoffs.get(e.id, {})) for e in enrollments}
 
