@@ -7,7 +7,7 @@ attempted, and (when there is one) a practical with sessions open for booking mo
 than a day ahead (so the booking can be cancelled); course codes for the catalog;
 verification codes of issued certificates; the demo instructor's largest cohort and
 its busiest session that has started (for attendance). Reads, with one write: the
-demo ministry and admin accounts' published TOTP key (lms.demo.seed.DEMO_TOTP_SECRET)
+demo ministry and admin accounts' published TOTP key (lms.demo.common.DEMO_TOTP_SECRET)
 is sealed again with this run's LMS_SECRET_KEY, which may differ from the seed's.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ def main() -> None:
     opts = parser.parse_args()
     from lms import create_app
     from lms.core.db import utcnow
-    from lms.demo.seed import DEMO_EMAILS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+    from lms.demo.common import DEMO_EMAILS, DEMO_PASSWORD, DEMO_TOTP_SECRET
     from lms.extensions import db
 
     app = create_app({"TESTING": True})

@@ -37,7 +37,8 @@ def seed(trainees: int, seed: int, if_empty: bool, chunk_size: int, today: str |
     from lms.accounts.models import User
     from lms.core.timeutil import to_kst
     from lms.core.db import utcnow
-    from lms.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, TODAY, NoCourses, seed_demo
+    from lms.demo.common import DEMO_PASSWORD, DEMO_TOTP_SECRET, TODAY, NoCourses
+    from lms.demo.seed import seed_demo
     from lms.errors import Conflict
 
     if today is None:

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from lms.demo.seed import DEMO_EMAILS, DEMO_PASSWORD, NoCourses, business_number_is_valid, seed_demo
+from lms.demo.common import DEMO_EMAILS, DEMO_PASSWORD, NoCourses, business_number_is_valid
+from lms.demo.seed import seed_demo
 from lms.errors import Conflict
 from lms.extensions import db
 from tests.factories import make_course

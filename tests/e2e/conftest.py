@@ -251,7 +251,7 @@ def login(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> Non
 
         import pyotp
 
-        from lms.demo.seed import DEMO_TOTP_SECRET
+        from lms.demo.common import DEMO_TOTP_SECRET
 
         secret = _ENROLLED.get(email, DEMO_TOTP_SECRET)
         # A code works once (no replay): each login uses a later 30-s step than the one

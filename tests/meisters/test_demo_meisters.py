@@ -8,7 +8,8 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import select
 
-from lms.demo.seed import TODAY, seed_demo
+from lms.demo.common import TODAY
+from lms.demo.seed import seed_demo
 from lms.extensions import db
 from lms.meisters import placements as pl
 from lms.meisters.models import MeisterProfile, Placement, PlacementGoal, Visit, meister_regions

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lms.demo.seed import TODAY, seed_demo
+from lms.demo.common import TODAY
+from lms.demo.seed import seed_demo
 from lms.extensions import db
 from lms.meisters.models import OnsiteAttendee, OnsiteClass, Placement
 from tests.factories import make_course
