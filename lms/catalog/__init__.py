@@ -1,1 +1,1 @@
-"""Courses and modules; ``loader.py`` reads courses/ and upserts them."""
+"""Courses and modules; ``reader.py`` reads and validates courses/, ``loader.py`` upserts them."""

@@ -8,7 +8,8 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from lms.catalog.loader import read_courses, sync_courses
+from lms.catalog.loader import sync_courses
+from lms.catalog.reader import read_courses
 from lms.catalog.models import Course, Module
 from lms.extensions import db
 from tests.catalog.coursefiles import line_of, replace_in, write_course

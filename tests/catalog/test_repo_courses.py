@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from lms.catalog.loader import REPO_ROOT, read_courses
+from lms.catalog.reader import read_courses
+from lms.catalog.tomlfile import REPO_ROOT
 
 COURSES = REPO_ROOT / "courses"
 
